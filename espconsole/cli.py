@@ -1,0 +1,49 @@
+"""Command-line entry point: picks the sub-command and hands it its arguments (design.md §6)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from espconsole import __version__
+
+# sub-command → module in espconsole.commands that provides `run(argv) -> int`
+COMMANDS = {
+    "luac": ("luac", "luac.cross-compatible Lua 5.1 compiler and LFS image writer"),
+    "lfs": ("lfs", "read and validate LFS images (lfs inspect IMAGE)"),
+    "build": ("build", "build the project's LFS image"),
+}
+
+USAGE = """usage: espconsole COMMAND [ARGS...]
+
+commands:
+{commands}
+
+Run `espconsole COMMAND --help` for a command's options (luac takes luac's own options).
+"""
+
+
+def usage_text() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [f"  {name.ljust(width)}  {summary}" for name, (_, summary) in COMMANDS.items()]
+    return USAGE.format(commands="\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        sys.stdout.write(usage_text())
+        return 0 if argv else 2
+    if argv[0] == "--version":
+        print(f"espconsole {__version__}")
+        return 0
+    name = argv[0]
+    if name not in COMMANDS:
+        sys.stderr.write(f"espconsole: unknown command '{name}'\n" + usage_text())
+        return 2
+    module = importlib.import_module(f"espconsole.commands.{COMMANDS[name][0]}")
+    return module.run(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the `espconsole` command line; each module offers `run(argv) -> int`."""
