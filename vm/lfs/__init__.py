@@ -1,0 +1,1 @@
+"""NodeMCU Lua 5.1 LFS images: the writer (byte-identical to luac.cross -f), the reader/validator and the device-compatible gzip encoder (counterpart of app/lua/luac_cross/lflashimg.c and app/lua/lflash.c)."""
