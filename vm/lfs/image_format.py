@@ -16,6 +16,7 @@ SIG_ABSOLUTE = 0x01          # image was linked for a fixed flash address (-a)
 SIG_INTEGER = 0x02           # numbers are int32
 SIG_PACKED = 0x04            # 12-byte packed TValues (the firmware's "build type" bit)
 SIG_IN_PROGRESS = 0x08       # only ever set in flash while the device writes an image
+SIGNATURE_FLAGS = SIG_ABSOLUTE | SIG_INTEGER | SIG_PACKED | SIG_IN_PROGRESS
 
 WORD = 4
 HEADER_WORDS = 8
