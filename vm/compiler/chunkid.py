@@ -31,7 +31,7 @@ def chunk_id(source: bytes, size: int = LUA_IDSIZE) -> bytes:
         if len(path) > room:
             return b"..." + path[len(path) - room:]
         return path
-    room = size - 15             # the buffer minus len(' [string "..."] ') and its NUL
+    room = size - 17             # the buffer minus len(' [string "..."] ') and its NUL
     line_end = len(source)
     for stop in (b"\n", b"\r"):
         at = source.find(stop)

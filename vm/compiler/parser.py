@@ -115,7 +115,8 @@ class Parser(ExpressionRules):
         """Raise `msg` at the current line, quoting `token` (luaX_lexerror); None: no quote."""
         self._pending_lex_error()
         near = None
-        if token is not None:
+        # Lua passes the token as a C int and treats 0 as "no token": a NUL byte is never quoted
+        if token is not None and token != "\0":
             if token == TK_NAME or token == TK_STRING or token == TK_NUMBER:
                 furthest = self.i if self.i > self.la_index else self.la_index
                 near = token_text(self.src, self.kinds[furthest], self.values[furthest],
