@@ -168,7 +168,7 @@ class _FlashDecoder:
             raise _fail(f"{what} at word {w} does not point to a string record") from None
 
     def vector(self, at: int, nwords: int, what: str) -> None:
-        if at == 0 or at + nwords > self.nwords:
+        if at <= 0 or at + nwords > self.nwords:
             raise _fail(f"{what} of {nwords} words at word {at} lies outside the image")
 
     def read_proto(self, at: int, depth: int = 0) -> Proto:
@@ -201,7 +201,7 @@ class _FlashDecoder:
             f.constants = self.read_constants(k_at, sizek)
         if sizep:
             self.vector(p_at, sizep, "function vector")
-            f.protos = [self.read_proto(self.target(p_at + i, "function pointer") or -1, depth + 1)
+            f.protos = [self.read_proto(self.target(p_at + i, "function pointer"), depth + 1)
                         for i in range(sizep)]
         if line_at:
             ts = line_at - 4

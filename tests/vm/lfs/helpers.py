@@ -20,6 +20,7 @@ from vm.bytecode.proto import Proto
 
 GOLDEN_TIMESTAMP = 1767225600
 GOLDEN_CASES = ("closures", "manyconst", "mod_basic", "strings", "varargs")
+ALL_CASES = GOLDEN_CASES + ("combined",)
 COMBINED_ORDER = ("mod_basic", "closures", "varargs", "strings", "manyconst")
 
 
@@ -79,3 +80,25 @@ def hi_module() -> Proto:
     return Proto(source=b"@hi.lua", is_vararg=2, maxstacksize=2,
                  code=[0x00000005, 0x00004041, 0x0100401C, 0x0080001E],
                  constants=[b"print", b"hi"], lineinfo=[1, 1, 1, 1])
+
+
+def compile_modules(files: list[tuple[str, bytes]]) -> list[Proto]:
+    """Several (filename, source) pairs compiled as `luac.cross` would, in order.
+
+    With the luac5.1 stand-in all files go through one luac5.1 run: several inputs come back
+    as the children of one combined main function, so only one process is started.
+    """
+    if compiler_works() or LUAC51 is None:
+        return [compile_module(source, filename) for filename, source in files]
+    with tempfile.TemporaryDirectory() as tmp:
+        for filename, source in files:
+            Path(tmp, filename).write_bytes(source)
+        done = subprocess.run([LUAC51, "-o", "out.luac", *(f for f, _ in files)], cwd=tmp,
+                              capture_output=True)
+        if done.returncode != 0:
+            raise vm.LuaSyntaxError(done.stderr.decode().strip().encode())
+        main = vm.undump(Path(tmp, "out.luac").read_bytes(), b"=?")
+    protos = main.protos if len(files) > 1 else [main]
+    for proto in protos:
+        proto.strip_names()
+    return protos
