@@ -113,7 +113,11 @@ def _wrap32(x: int) -> int:
 
 
 def _float_floor(x: float) -> float:
-    return float(math.floor(x)) if math.isfinite(x) else x
+    """C's floor(): keeps infinities and the sign of zero."""
+    if not math.isfinite(x):
+        return x
+    fl = math.floor(x)
+    return x if fl == x else float(fl)
 
 
 def _is_odd_integer(y: float) -> bool:
