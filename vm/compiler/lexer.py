@@ -227,17 +227,19 @@ def tokenize(src: bytes, integer: bool = False):
     add_value = values.append
     add_line = lines.append
     add_start = starts.append
-    match = _MASTER.match
     keywords = _KEYWORDS
+    single = _SINGLE
     numbers = {}
     line = 1
     pos = 0
+    # The scanner continues where its last match ended; it is only replaced after the
+    # tokens read by hand (long brackets, strings with escapes).
+    next_match = _MASTER.scanner(src).match
     try:
         while True:
-            m = match(src, pos)
+            m = next_match()
             group = m.lastindex
             if group == 1:
-                pos = m.end()
                 word = m.group(1)
                 kw = keywords.get(word)
                 if kw is None:
@@ -247,30 +249,32 @@ def tokenize(src: bytes, integer: bool = False):
                     add_kind(kw)
                     add_value(None)
                 add_line(line)
-                add_start(pos - len(word))
+                add_start(m.start(1))
+            elif group == 11:
+                pos = m.start(11)
+                add_kind(single[src[pos]])
+                add_value(None)
+                add_line(line)
+                add_start(pos)
             elif group == 2:
-                pos = m.end()
                 text = m.group(2)
                 if b"\r" in text:
                     line += len(_LINE_BREAK.findall(text))
                 else:
                     line += text.count(b"\n")
-            elif group == 11:
-                pos = m.end()
-                add_kind(_SINGLE[src[pos - 1]])
-                add_value(None)
-                add_line(line)
-                add_start(pos - 1)
-            elif group is None:
-                pos = m.end()        # short comment
             elif group == 3 or group == 6:
                 add_kind(TK_STRING)
                 add_value(m.group(group))
                 add_line(line)
                 add_start(m.start(group) - 1)
-                pos = m.end()
+            elif group == 5:
+                add_kind(_MULTI_OPS[m.group(5)])
+                add_value(None)
+                add_line(line)
+                add_start(m.start(5))
+            elif group is None:
+                pass         # a short comment
             elif group == 4:
-                pos = m.end()
                 text = m.group(4)
                 value = numbers.get(text)
                 if value is None:
@@ -281,37 +285,37 @@ def tokenize(src: bytes, integer: bool = False):
                 add_kind(TK_NUMBER)
                 add_value(value)
                 add_line(line)
-                add_start(pos - len(text))
-            elif group == 5:
-                pos = m.end()
-                text = m.group(5)
-                add_kind(_MULTI_OPS[text])
-                add_value(None)
-                add_line(line)
-                add_start(pos - len(text))
+                add_start(m.start(4))
             elif group == 7:
-                _, pos, line = _read_long_bracket(src, m.end(), len(m.group(7)), line, False)
+                pos = m.end()
+                _, pos, line = _read_long_bracket(src, pos, len(m.group(7)), line, False)
+                next_match = _MASTER.scanner(src, pos).match
             elif group == 8:
-                start = m.start(8) - 1
-                value, pos, line = _read_long_bracket(src, m.end(), len(m.group(8)), line, True)
+                pos = m.end()
+                value, pos, line = _read_long_bracket(src, pos, len(m.group(8)), line, True)
                 add_kind(TK_STRING)
                 add_value(value)
                 add_line(line)
-                add_start(start)
+                add_start(m.start(8) - 1)
+                next_match = _MASTER.scanner(src, pos).match
             elif group == 10:
-                start = m.start(10)
-                value, pos, line = _read_string(src, start, line)
+                pos = m.start(10)
+                start = pos
+                value, pos, line = _read_string(src, pos, line)
                 add_kind(TK_STRING)
                 add_value(value)
                 add_line(line)
                 add_start(start)
+                next_match = _MASTER.scanner(src, pos).match
             elif group == 9:
+                pos = m.start(9)
                 raise _LexError(line, b"invalid long string delimiter", m.group(9))
             else:   # group 12: end of input
+                pos = len(src)
                 add_kind(TK_EOS)
                 add_value(None)
                 add_line(line)
-                add_start(len(src))
+                add_start(pos)
                 break
     except _LexError as err:
         add_kind(TK_ERROR)

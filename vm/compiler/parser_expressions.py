@@ -28,7 +28,9 @@ _PRIORITY = ((6, 6), (6, 6), (7, 7), (7, 7), (7, 7),     # + - * / %
              (10, 9), (5, 4),                            # ^ .. (right associative)
              (3, 3), (3, 3), (3, 3), (3, 3), (3, 3), (3, 3),   # comparisons
              (2, 2), (1, 1))                             # and or
-_LEFT = {tok: _PRIORITY[op][0] for tok, op in _BINARY_OPS.items()}
+_LEFT_PRIORITY = tuple(left for left, _ in _PRIORITY)
+_RIGHT_PRIORITY = tuple(right for _, right in _PRIORITY)
+LUAI_MAXCCALLS = 200
 
 
 def int2fb(x: int) -> int:
@@ -215,7 +217,10 @@ class ExpressionRules:
 
     def primaryexp(self, v: ExpDesc) -> None:
         fs = self.fs
-        self.prefixexp(v)
+        if self.tok == TK_NAME:
+            self.single_var(v)
+        else:
+            self.prefixexp(v)
         while True:
             tok = self.tok
             if tok == ".":
@@ -271,7 +276,9 @@ class ExpressionRules:
 
     def subexpr(self, v: ExpDesc, limit: int) -> int:
         """Operand followed by binary operators binding tighter than `limit`; returns the first operator left over."""
-        self.enter_level()
+        self.ncalls += 1
+        if self.ncalls > LUAI_MAXCCALLS:
+            self.error_near(b"chunk has too many syntax levels", None)
         uop = _UNARY_OPS.get(self.tok)
         if uop is not None:
             self.next()
@@ -280,12 +287,13 @@ class ExpressionRules:
         else:
             self.simpleexp(v)
         op = _BINARY_OPS.get(self.tok)
-        while op is not None and _PRIORITY[op][0] > limit:
+        while op is not None and _LEFT_PRIORITY[op] > limit:
             v2 = ExpDesc()
             self.next()
-            self.fs.infix(op, v)
-            nextop = self.subexpr(v2, _PRIORITY[op][1])
-            self.fs.posfix(op, v, v2)
+            fs = self.fs
+            fs.infix(op, v)
+            nextop = self.subexpr(v2, _RIGHT_PRIORITY[op])
+            fs.posfix(op, v, v2)
             op = nextop
         self.ncalls -= 1
         return op
