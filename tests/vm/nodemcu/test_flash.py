@@ -115,6 +115,7 @@ def test_kill_9_leaves_consistent_blocks(tmp_path):
                             stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert proc.stdout.readline().strip() == b"ready"
     time.sleep(0.3)
+    assert proc.poll() is None, "the writer died before it was killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     flash = Flash(tmp_path)
