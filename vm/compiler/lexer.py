@@ -33,6 +33,11 @@ RESERVED = ("and", "break", "do", "else", "elseif", "end", "false", "for", "func
             "while")
 _KEYWORDS = {w.encode(): w for w in RESERVED}
 _MULTI_OPS = {b"...": "...", b"..": "..", b"==": "==", b">=": ">=", b"<=": "<=", b"~=": "~="}
+# Lua's lexer tests "is the next character one of these" with strchr(), which also matches
+# the string's terminating NUL: a NUL byte passes for the second or third dot of '..' and
+# '...', and for the exponent mark or its sign in a numeral (where it then ends the number,
+# since the numeral is converted as a C string).
+_MULTI_OPS.update({b".\0": "..", b".\0.": "...", b"..\0": "...", b".\0\0": "..."})
 # one-character tokens, indexed by byte value (latin-1 keeps the byte recoverable)
 _SINGLE = tuple(chr(b) for b in range(256))
 
@@ -42,9 +47,9 @@ _MASTER = re.compile(rb"""
         ([A-Za-z_][A-Za-z0-9_]*)                        # 1 name or reserved word
       | ((?:\r\n|\n\r|\n|\r)[ \t\v\f\r\n]*)             # 2 line breaks (and blank space after)
       | "([^"\\\r\n]*)"                                 # 3 plain double-quoted string
-      | (\.?[0-9][0-9.]*(?:[Ee][+-]?)?[A-Za-z0-9_]*)    # 4 numeral (validated later)
+      | (\.?[0-9][0-9.]*(?:[Ee\x00][-+\x00]?)?[A-Za-z0-9_]*)   # 4 numeral (validated later)
       | --(?!\[=*\[)[^\r\n]*                            #   short comment (no group)
-      | (\.\.\.|\.\.|==|>=|<=|~=)                       # 5 two/three-character operators
+      | (\.[.\x00][.\x00]?|==|>=|<=|~=)                  # 5 two/three-character operators
       | '([^'\\\r\n]*)'                                 # 6 plain single-quoted string
       | --\[(=*)\[                                      # 7 long comment opening
       | \[(=*)\[                                        # 8 long string opening
@@ -58,7 +63,7 @@ _LINE_BREAK = re.compile(rb"\r\n|\n\r|\n|\r")
 _DECIMAL = re.compile(rb"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _HEX_FLOAT = re.compile(rb"0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?")
 _HEX_INT = re.compile(rb"0[xX]([0-9a-fA-F]+)")
-_NUMERAL = re.compile(rb"\.?[0-9][0-9.]*(?:[Ee][+-]?)?[A-Za-z0-9_]*")
+_NUMERAL = re.compile(rb"\.?[0-9][0-9.]*(?:[Ee\x00][-+\x00]?)?[A-Za-z0-9_]*")
 _ESCAPES = {ord("a"): b"\a", ord("b"): b"\b", ord("f"): b"\f", ord("n"): b"\n",
             ord("r"): b"\r", ord("t"): b"\t", ord("v"): b"\v"}
 _STRING_STOP = {ord('"'): re.compile(rb'["\\\r\n]'), ord("'"): re.compile(rb"['\\\r\n]")}
@@ -104,6 +109,9 @@ def str_to_number(text: bytes, integer: bool = False):
     integer build reads them with strtol/strtoul, so anything with a fraction or exponent is
     malformed and values wrap to 32 bits.
     """
+    nul = text.find(b"\0")
+    if nul >= 0:            # converted as a C string
+        text = text[:nul]
     if not integer:
         if _DECIMAL.fullmatch(text):
             return float(text)
