@@ -9,10 +9,7 @@ import time
 
 import pytest
 
-from vm.nodemcu.spiffs import (
-    MAX_OPEN_FILES, Spiffs, decode_host_name, encode_host_name, file_pages, geometry, resolve,
-    valid_name_argument,
-)
+from vm.nodemcu.spiffs import MAX_OPEN_FILES, Spiffs, file_pages, geometry, resolve, valid_name_argument
 
 CLOUD = (0x0B6000, 0x347000)
 
@@ -94,15 +91,6 @@ def test_slash_is_an_ordinary_character(fs):
     assert fs.write_file(b"lib/util.lua", b"x")
     assert fs.list() == {b"lib/util.lua": 1}
     assert fs.exists(b"/FLASH/lib/util.lua") and not fs.exists(b"lib")
-
-
-def test_host_name_encoding_round_trip():
-    for name in (b"", b"init.lua", b".hidden", b"Lib/X.lua", b"a%b", b"\xff\x01", b"..", b"CON"):
-        host = encode_host_name(name)
-        assert "/" not in host and not host.startswith(".")
-        assert decode_host_name(host) == name
-    assert encode_host_name(b"A") == "%41" and encode_host_name(b"a") == "a"   # case-blind disks
-    assert decode_host_name("%4a") is None                             # only canonical spellings
 
 
 # -- descriptors and modes ---------------------------------------------------------------------
