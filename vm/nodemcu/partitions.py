@@ -22,7 +22,7 @@ import math
 import struct
 from dataclasses import dataclass, field
 
-from vm.nodemcu.flash import FLASH_SIZE, MAPPED_BASE, SECTOR_SIZE, Flash
+from vm.nodemcu.flash import MAPPED_BASE, SECTOR_SIZE, Flash
 from vm.nodemcu.rcr import RCR_PHY_DATA, RCR_PT, STARTUP_OPTION_NO_BANNER, RebootConfig, record_bytes
 
 CUSTOMER_BEGIN = 100

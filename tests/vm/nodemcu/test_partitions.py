@@ -4,7 +4,7 @@ import pytest
 
 from vm.nodemcu.flash import Flash
 from vm.nodemcu.partitions import (
-    LAYOUTS, TYPE_IROM0TEXT, TYPE_LFS0, TYPE_SPIFFS0, FirmwareLayout, FirstBootError, Partition,
+    LAYOUTS, TYPE_IROM0TEXT, TYPE_LFS0, FirmwareLayout, FirstBootError, Partition,
     PartitionError, PartitionTable, default_entries, dump_lines, first_time_setup, lua_unsigned,
 )
 from vm.nodemcu.rcr import RCR_PHY_DATA, RCR_STARTUP_OPTION, STARTUP_OPTION_NO_BANNER
