@@ -14,24 +14,23 @@ consumed last, which is what instructions are tagged with.
 from __future__ import annotations
 
 from vm.bytecode.opcodes import (
-    NO_JUMP, OP_CALL, OP_CLOSE, OP_CLOSURE, OP_FORLOOP, OP_FORPREP, OP_GETUPVAL, OP_LOADK,
+    NO_JUMP, OP_CLOSE, OP_CLOSURE, OP_FORLOOP, OP_FORPREP, OP_GETUPVAL, OP_LOADK,
     OP_MOVE, OP_TAILCALL, OP_TFORLOOP,
 )
 from vm.bytecode.proto import VARARG_HASARG, VARARG_ISVARARG, VARARG_NEEDSARG, LocVar, Proto
 from vm.compiler.code import (
-    LUA_MULTRET, VCALL, VGLOBAL, VINDEXED, VLOCAL, VNONRELOC, VRELOCABLE, VUPVAL, VVARARG,
-    VVOID, BlockCnt, ExpDesc, FuncState,
+    LUA_MULTRET, VCALL, VFALSE, VGLOBAL, VINDEXED, VLOCAL, VNIL, VNONRELOC, VRELOCABLE, VUPVAL,
+    VVARARG, VVOID, BlockCnt, ExpDesc, FuncState,
 )
 from vm.compiler.lexer import (
     TK_EOS, TK_ERROR, TK_NAME, TK_NUMBER, TK_STRING, make_error, token_text, token_to_str,
     tokenize,
 )
-from vm.compiler.parser_expressions import ExpressionRules
+from vm.compiler.parser_expressions import LUAI_MAXCCALLS, ExpressionRules
 from vm.errors import LuaSyntaxError
 
 LUAI_MAXVARS = 200         # active local variables per function
 LUAI_MAXUPVALUES = 60      # upvalues per function
-LUAI_MAXCCALLS = 200       # nesting depth of syntactic levels
 MAX_LOCVAR_RECORDS = 32767   # debug records of locals per function (SHRT_MAX)
 MAX_PROTOS = 262143          # nested functions per function (MAXARG_Bx)
 
@@ -438,8 +437,8 @@ class Parser(ExpressionRules):
     def cond(self) -> int:
         v = ExpDesc()
         self.expr(v)
-        if v.k == 1:          # nil is as false as false here
-            v.k = 3
+        if v.k == VNIL:          # all false values test alike
+            v.k = VFALSE
         self.fs.go_if_true(v)
         return v.f
 
@@ -670,10 +669,3 @@ class Parser(ExpressionRules):
                 first = fs.nactvar
         fs.ret(first, nret)
 
-
-def parse(src: bytes, chunkname: bytes, integer: bool = False) -> Proto:
-    """Compile chunk `src` named `chunkname` into its main function."""
-    return Parser(src, chunkname, integer).main_function()
-
-
-__all__ = ["OP_CALL", "Parser", "parse"]

@@ -6,17 +6,19 @@ variable lookup defined there.
 
 from __future__ import annotations
 
-from vm.bytecode.opcodes import MAXARG_B, OP_CALL, OP_NEWTABLE, OP_SETTABLE, OP_VARARG
+from vm.bytecode.opcodes import (
+    LFIELDS_PER_FLUSH, MAXARG_B, OP_CALL, OP_NEWTABLE, OP_SETTABLE, OP_VARARG,
+)
 from vm.bytecode.proto import VARARG_NEEDSARG
 from vm.compiler.code import (
     LUA_MULTRET, OPR_ADD, OPR_AND, OPR_CONCAT, OPR_DIV, OPR_EQ, OPR_GE, OPR_GT, OPR_LE,
     OPR_LEN, OPR_LT, OPR_MINUS, OPR_MOD, OPR_MUL, OPR_NE, OPR_NOT, OPR_OR, OPR_POW, OPR_SUB,
-    VCALL, VFALSE, VK, VKNUM, VNIL, VNONRELOC, VRELOCABLE, VTRUE, VVARARG, VVOID, ExpDesc,
+    VCALL, VFALSE, VK, VKNUM, VNIL, VRELOCABLE, VTRUE, VVARARG, VVOID, ExpDesc,
 )
 from vm.compiler.lexer import TK_NAME, TK_NUMBER, TK_STRING
 
 MAX_INT = 2147483645          # INT_MAX - 2, luac's bound on counts
-LFIELDS_PER_FLUSH = 50
+LUAI_MAXCCALLS = 200          # nesting depth of syntactic levels
 UNARY_PRIORITY = 8
 
 _UNARY_OPS = {"not": OPR_NOT, "-": OPR_MINUS, "#": OPR_LEN}
@@ -30,7 +32,6 @@ _PRIORITY = ((6, 6), (6, 6), (7, 7), (7, 7), (7, 7),     # + - * / %
              (2, 2), (1, 1))                             # and or
 _LEFT_PRIORITY = tuple(left for left, _ in _PRIORITY)
 _RIGHT_PRIORITY = tuple(right for _, right in _PRIORITY)
-LUAI_MAXCCALLS = 200
 
 
 def int2fb(x: int) -> int:
