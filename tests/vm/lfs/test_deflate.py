@@ -7,7 +7,8 @@ import zlib
 
 import pytest
 
-from vm.lfs.deflate import GZIP_HEADER, gzip_compress, lz77_tokens
+from tests.oracles import GOLDEN_DIR
+from vm.lfs.deflate import GZIP_HEADER, gzip_compress, lz77_tokens, lz77_tokens_reference
 from vm.lfs.errors import LfsImageError
 from vm.lfs.inflate import gunzip_for_device
 
@@ -63,3 +64,31 @@ def test_matches_respect_device_window(data):
 def test_single_fixed_block():
     packed = gzip_compress(b"hello hello hello")
     assert packed[10] & 0b111 == 0b011      # BFINAL=1, BTYPE=01
+
+
+def _large_inputs():
+    """Inputs past 32 KiB, where uzlib's 15-bit position stamps and 14-bit chain slots wrap."""
+    rng = random.Random(11)
+    golden = [(GOLDEN_DIR / f"{case}.lfs51.raw").read_bytes() for case in
+              ("combined", "manyconst", "closures", "strings")]
+    mixed = bytearray()
+    while len(mixed) < 150000:
+        piece = bytearray(rng.choice(golden))
+        for _ in range(rng.randrange(50)):
+            piece[rng.randrange(len(piece))] = rng.randrange(256)
+        mixed += piece[rng.randrange(len(piece)):]
+    yield bytes(mixed)
+    words = [b"local ", b"function ", b"end\n", b"return ", b"gpio.write(", b"\x00\x00\x00\x00",
+             b"\x04\x40\x00\x00", b"tmr.create()", b"print(", b'"', b"1", b"2"]
+    yield b"".join(rng.choice(words) for _ in range(30000))
+    yield bytes(rng.choice(b"\x00\x01\x02\x40\x80\xff") for _ in range(100000))
+
+
+@pytest.mark.parametrize("data", list(_large_inputs()), ids=lambda d: f"{len(d)}B")
+def test_fast_parse_equals_literal_walk(data):
+    assert lz77_tokens(data) == lz77_tokens_reference(data)
+
+
+@pytest.mark.parametrize("data", list(_samples()), ids=lambda d: f"{len(d)}B")
+def test_fast_parse_equals_literal_walk_small(data):
+    assert lz77_tokens(data) == lz77_tokens_reference(data)
