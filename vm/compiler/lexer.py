@@ -222,19 +222,19 @@ def _read_string(src: bytes, pos: int, line: int):
 
 
 def tokenize(src: bytes, integer: bool = False):
-    """Split `src` into tokens. Returns the lists (kinds, values, lines, starts).
+    """Split `src` into tokens. Returns (kinds, values, lines, starts).
 
-    The lists end with '<eof>', or with TK_ERROR whose value is (line, message, near-text)
-    if the chunk has a lexical error there.
+    The three lists have one entry per token; they end with '<eof>', or with TK_ERROR whose
+    value is (line, message, near-text) if the chunk has a lexical error there. `starts` maps
+    the index of each string and numeral token to its offset in `src`.
     """
     kinds = []
     values = []
     lines = []
-    starts = []
+    starts = {}              # token index -> offset, for strings and numerals only
     add_kind = kinds.append
     add_value = values.append
     add_line = lines.append
-    add_start = starts.append
     keywords = _KEYWORDS
     single = _SINGLE
     numbers = {}
@@ -257,13 +257,10 @@ def tokenize(src: bytes, integer: bool = False):
                     add_kind(kw)
                     add_value(None)
                 add_line(line)
-                add_start(m.start(1))
             elif group == 11:
-                pos = m.start(11)
-                add_kind(single[src[pos]])
+                add_kind(single[src[m.start(11)]])
                 add_value(None)
                 add_line(line)
-                add_start(pos)
             elif group == 2:
                 text = m.group(2)
                 if b"\r" in text:
@@ -271,15 +268,14 @@ def tokenize(src: bytes, integer: bool = False):
                 else:
                     line += text.count(b"\n")
             elif group == 3 or group == 6:
+                starts[len(kinds)] = m.start(group) - 1
                 add_kind(TK_STRING)
                 add_value(m.group(group))
                 add_line(line)
-                add_start(m.start(group) - 1)
             elif group == 5:
                 add_kind(_MULTI_OPS[m.group(5)])
                 add_value(None)
                 add_line(line)
-                add_start(m.start(5))
             elif group is None:
                 pass         # a short comment
             elif group == 4:
@@ -290,10 +286,10 @@ def tokenize(src: bytes, integer: bool = False):
                     if value is None:
                         raise _LexError(line, b"malformed number", text)
                     numbers[text] = value
+                starts[len(kinds)] = m.start(4)
                 add_kind(TK_NUMBER)
                 add_value(value)
                 add_line(line)
-                add_start(m.start(4))
             elif group == 7:
                 pos = m.end()
                 _, pos, line = _read_long_bracket(src, pos, len(m.group(7)), line, False)
@@ -301,39 +297,36 @@ def tokenize(src: bytes, integer: bool = False):
             elif group == 8:
                 pos = m.end()
                 value, pos, line = _read_long_bracket(src, pos, len(m.group(8)), line, True)
+                starts[len(kinds)] = m.start(8) - 1
                 add_kind(TK_STRING)
                 add_value(value)
                 add_line(line)
-                add_start(m.start(8) - 1)
                 next_match = _MASTER.scanner(src, pos).match
             elif group == 10:
                 pos = m.start(10)
                 start = pos
                 value, pos, line = _read_string(src, pos, line)
+                starts[len(kinds)] = start
                 add_kind(TK_STRING)
                 add_value(value)
                 add_line(line)
-                add_start(start)
                 next_match = _MASTER.scanner(src, pos).match
             elif group == 9:
                 pos = m.start(9)
                 raise _LexError(line, b"invalid long string delimiter", m.group(9))
             else:   # group 12: end of input
-                pos = len(src)
                 add_kind(TK_EOS)
                 add_value(None)
                 add_line(line)
-                add_start(pos)
                 break
     except _LexError as err:
         add_kind(TK_ERROR)
         add_value((err.line, err.msg, err.near))
         add_line(err.line)
-        add_start(pos)
     return kinds, values, lines, starts
 
 
-def token_text(src: bytes, kind: str, value, start: int) -> bytes:
+def token_text(src: bytes, kind: str, value, start: int | None) -> bytes:
     """The text Lua's lexer buffer holds for a name, string or numeral token (for messages)."""
     if kind == TK_NAME:
         return value

@@ -119,7 +119,7 @@ class Parser(ExpressionRules):
             if token == TK_NAME or token == TK_STRING or token == TK_NUMBER:
                 furthest = self.i if self.i > self.la_index else self.la_index
                 near = token_text(self.src, self.kinds[furthest], self.values[furthest],
-                                  self.starts[furthest])
+                                  self.starts.get(furthest))
             else:
                 near = token_to_str(token)
         raise make_error(self.source, self.line, msg, near)

@@ -133,7 +133,7 @@ def test_error_token_ends_the_list():
 def test_token_text_for_messages():
     src = b"name 0x1F 'q' \"dq\" [==[long]==]"
     kinds, values, _, starts = tokenize(src)
-    texts = [token_text(src, k, v, s) for k, v, s in zip(kinds, values, starts)]
+    texts = [token_text(src, k, v, starts.get(i)) for i, (k, v) in enumerate(zip(kinds, values))]
     assert texts == [b"name", b"0x1F", b"'q'", b'"dq"', b"[==[long]==]", b""]
 
 
