@@ -216,9 +216,21 @@ class Parser(ExpressionRules):
         return VUPVAL
 
     def single_var(self, var: ExpDesc) -> None:
-        name = self.str_checkname()
+        if self.tok != TK_NAME:
+            self.error_expected(TK_NAME)
+        name = self.val
+        self.next()
         fs = self.fs
-        if self.single_var_aux(fs, name, var, True) == VGLOBAL:
+        # the common case first: a local of the current function (no block marking needed)
+        locvars = fs.f.locvars
+        actvar = fs.actvar
+        for v in range(fs.nactvar - 1, -1, -1):
+            if locvars[actvar[v]].name == name:
+                var.init(VLOCAL, v)
+                return
+        if fs.prev is None:
+            var.init(VGLOBAL, fs.string_k(name))
+        elif self.single_var_aux(fs, name, var, True) == VGLOBAL:
             var.info = fs.string_k(name)
 
     def adjust_assign(self, nvars: int, nexps: int, e: ExpDesc) -> None:
