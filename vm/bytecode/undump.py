@@ -8,9 +8,12 @@ from vm.bytecode.chunk_format import HEADER_SIZE, ChunkFormat, format_from_heade
 from vm.bytecode.dump import TYPE_BOOLEAN, TYPE_NIL, TYPE_NUMBER, TYPE_STRING
 from vm.bytecode.lineinfo import unpack_lineinfo
 from vm.bytecode.proto import LocVar, Proto
+from vm.bytecode.verify import check_code
 from vm.errors import LuaSyntaxError
 
-MAX_NESTING = 200          # Lua's LUAI_MAXCCALLS: limit on nested function records
+# Lua's LUAI_MAXCCALLS (200) bounds nested function records; luac and lua have already used one
+# level of that C-call budget when they load a file, so 199 nested records are the most they read.
+MAX_NESTING = 199
 
 
 class _BadChunk(Exception):
@@ -34,14 +37,13 @@ class _Reader:
         return chunk
 
     def int(self) -> int:
-        return struct.unpack("<i", self.take(4))[0]
-
-    def count(self) -> int:
-        n = self.int()
+        # Every int field of a chunk (sizes, line numbers, pcs) must be non-negative.
+        n = struct.unpack("<i", self.take(4))[0]
         if n < 0:
-            # A negative vector size cannot be allocated; Lua fails on the read that follows.
-            raise _BadChunk("unexpected end")
+            raise _BadChunk("bad integer")
         return n
+
+    count = int
 
     def byte(self) -> int:
         return self.take(1)[0]
@@ -98,6 +100,8 @@ class _Reader:
         n = self.count()
         f.protos = [self.function(f.source) for _ in range(n)]
         self.debug(f)
+        if not check_code(f, stock_lineinfo=not self.fmt.packed_lineinfo):
+            raise _BadChunk("bad code")
         self.depth -= 1
         return f
 
