@@ -39,6 +39,9 @@ _SBX_SHIFT = 14           # position of the Bx field
 _LOW_14 = (1 << _SBX_SHIFT) - 1
 _NO_JUMP_FIELD = (NO_JUMP + SBX_BIAS) << _SBX_SHIFT
 
+# Kinds whose value still has to be fetched (or whose call results fixed) before use.
+_NEEDS_DISCHARGE = tuple(k in (VLOCAL, VUPVAL, VGLOBAL, VINDEXED, VCALL, VVARARG) for k in range(15))
+
 # Opcodes whose instruction is a test that is always followed by a JMP.
 _TEST_OPS = frozenset((OP_EQ, OP_LT, OP_LE, OP_TEST, OP_TESTSET, OP_TFORLOOP))
 
@@ -236,10 +239,23 @@ class FuncState:
         return pc
 
     def code_abc(self, o: int, a: int, b: int, c: int) -> int:
-        return self.emit(o | (a << 6) | (b << 23) | (c << 14), self.ls.lastline)
+        # emit() written out: this is the hottest call of the compiler
+        if self.jpc != NO_JUMP:
+            self.discharge_jpc()
+        self.code.append(o | (a << 6) | (b << 23) | (c << 14))
+        self.lineinfo.append(self.ls.lastline)
+        pc = self.pc
+        self.pc = pc + 1
+        return pc
 
     def code_abx(self, o: int, a: int, bx: int) -> int:
-        return self.emit(o | (a << 6) | (bx << 14), self.ls.lastline)
+        if self.jpc != NO_JUMP:
+            self.discharge_jpc()
+        self.code.append(o | (a << 6) | (bx << 14))
+        self.lineinfo.append(self.ls.lastline)
+        pc = self.pc
+        self.pc = pc + 1
+        return pc
 
     def code_asbx(self, o: int, a: int, sbx: int) -> int:
         return self.emit(o | (a << 6) | ((sbx + SBX_BIAS) << 14), self.ls.lastline)
@@ -481,8 +497,10 @@ class FuncState:
         return self.code_abc(OP_LOADBOOL, a, b, jump)
 
     def discharge2reg(self, e: ExpDesc, reg: int) -> None:
-        self.discharge_vars(e)
         k = e.k
+        if _NEEDS_DISCHARGE[k]:
+            self.discharge_vars(e)
+            k = e.k
         if k == VNIL:
             self.nil(reg, 1)
         elif k == VFALSE or k == VTRUE:
@@ -527,7 +545,8 @@ class FuncState:
         e.k = VNONRELOC
 
     def exp2nextreg(self, e: ExpDesc) -> None:
-        self.discharge_vars(e)
+        if _NEEDS_DISCHARGE[e.k]:
+            self.discharge_vars(e)
         if e.k == VNONRELOC:
             reg = e.info
             if not reg & BITRK and reg >= self.nactvar:
@@ -536,7 +555,8 @@ class FuncState:
         self.exp2reg(e, self.freereg - 1)
 
     def exp2anyreg(self, e: ExpDesc) -> int:
-        self.discharge_vars(e)
+        if _NEEDS_DISCHARGE[e.k]:
+            self.discharge_vars(e)
         if e.k == VNONRELOC:
             if e.t == e.f:
                 return e.info              # already in a register
@@ -549,7 +569,7 @@ class FuncState:
     def exp2val(self, e: ExpDesc) -> None:
         if e.t != e.f:
             self.exp2anyreg(e)
-        else:
+        elif _NEEDS_DISCHARGE[e.k]:
             self.discharge_vars(e)
 
     def exp2rk(self, e: ExpDesc) -> int:

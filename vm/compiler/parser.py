@@ -39,6 +39,8 @@ _BLOCK_FOLLOW = frozenset(("else", "elseif", "end", "until", TK_EOS))
 
 class Parser(ExpressionRules):
     """Parses one chunk and builds its main Proto."""
+    __slots__ = ("src", "source", "integer", "kinds", "values", "lines", "starts", "i",
+                 "la_index", "tok", "val", "line", "lastline", "fs", "ncalls")
 
     def __init__(self, src: bytes, chunkname: bytes, integer: bool):
         self.src = src

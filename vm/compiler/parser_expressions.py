@@ -59,6 +59,7 @@ class _Constructor:
 
 class ExpressionRules:
     """Expression half of the parser (mixed into `Parser`)."""
+    __slots__ = ()
 
     def field(self, v: ExpDesc) -> None:
         """`.name` or `:name` after an expression."""
