@@ -1,4 +1,4 @@
-"""The Lua 5.1 compiler: source bytes to a Proto identical to luac 5.1's (counterpart of luaY_parser's callers: lua_load/luaL_loadbuffer).
+"""The Lua 5.1 compiler: source bytes to a Proto identical to luac 5.1's (counterpart of luaY_parser in lparser.c, the text-chunk path of lua_load).
 
     compile_chunk(source, chunkname, integer=False) -> Proto    (raises LuaSyntaxError)
     skip_shebang(source) -> bytes                              (what luaL_loadfile drops)
