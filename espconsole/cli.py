@@ -12,6 +12,7 @@ COMMANDS = {
     "luac": ("luac", "luac.cross-compatible Lua 5.1 compiler and LFS image writer"),
     "lfs": ("lfs", "read and validate LFS images (lfs inspect IMAGE)"),
     "build": ("build", "build the project's LFS image"),
+    "ports": ("ports", "list serial ports"),
 }
 
 USAGE = """usage: espconsole COMMAND [ARGS...]
