@@ -29,15 +29,18 @@ needs_compiler = pytest.mark.skipif(
 
 
 def run_luac51(args: list[str], cwd: Path | str | None = None, stdin: bytes | None = None):
-    """Run the real luac5.1; returns the CompletedProcess (bytes stdout/stderr)."""
-    return subprocess.run([LUAC51, *args], cwd=cwd, input=stdin, capture_output=True, timeout=60)
+    """Run the real luac5.1 under the program name `luac` (so its messages read as ours do).
+
+    Returns the CompletedProcess (bytes stdout/stderr).
+    """
+    return subprocess.run(["luac", *args], executable=LUAC51, cwd=cwd, input=stdin,
+                          capture_output=True, timeout=60)
 
 
 def luac51_message(stderr: bytes) -> str:
-    """luac5.1's error text without its `luac5.1: ` program-name prefix."""
-    text = stderr.decode("latin-1").rstrip("\n")
-    prefix = Path(LUAC51 or "luac5.1").name + ": "
-    for candidate in (prefix, "luac5.1: ", "luac: "):
+    """luac's error text without its `luac: ` program-name prefix (first line only)."""
+    text = stderr.decode("latin-1").split("\n")[0]
+    for candidate in (f"{LUAC51}: ", "luac5.1: ", "luac: "):
         if text.startswith(candidate):
             return text[len(candidate):]
     return text
