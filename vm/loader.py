@@ -4,25 +4,16 @@ from __future__ import annotations
 
 from vm.bytecode.proto import Proto
 from vm.bytecode.undump import undump
+from vm.compiler import skip_shebang
 
 BINARY_MARK = b"\x1b"
-
-
-def skip_first_line_comment(data: bytes) -> bytes:
-    """Drop a first line starting with '#' (a Unix shebang) but keep its newline, so line numbers stay right."""
-    if data[:1] != b"#":
-        return data
-    end = data.find(b"\n")
-    if end < 0:
-        return b""
-    return data[end:]
 
 
 def load_file_bytes(data: bytes, chunkname: bytes, integer: bool = False) -> Proto:
     """Compile source, or undump a precompiled chunk, read from a file called `chunkname` (e.g. b"@x.lua")."""
     from vm import compile as compile_source  # noqa: PLC0415  (vm/__init__ imports this module's siblings)
 
-    data = skip_first_line_comment(data)
+    data = skip_shebang(data)
     if data[:1] == BINARY_MARK:
         return undump(data, chunkname)
     if data[:1] == b"\n" and data[1:2] == BINARY_MARK:
