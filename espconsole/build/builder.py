@@ -107,12 +107,14 @@ class ProjectBuilder:
 
     def __init__(self, root: str | Path = ".", *, config: ProjectConfig | None = None,
                  output: str | Path | None = None, timestamp: int | None = None,
-                 disk_cache: bool = True):
+                 disk_cache: bool = True, compression: str | None = None):
         self.config = config if config is not None else load_config(root)
         root = self.config.root
         self.output = Path(output) if output is not None else root / self.config.lfs.output_path
         self.timestamp = timestamp if timestamp is not None else self.config.lfs.timestamp
         self.variant = VARIANTS[self.config.lfs.variant]
+        # "exact" (luac.cross's file) or "fast" (zlib container, same inflated image)
+        self.compression = compression if compression is not None else self.config.lfs.compression
         folder = self.config.state_dir / "cache" / "lfs" if disk_cache else None
         self.cache = ModuleCache(folder)
         self._last: tuple | None = None          # (module keys, timestamp, image bytes, size)
@@ -157,7 +159,8 @@ class ProjectBuilder:
             result.data, result.flash_size = self._last[1], self._last[2]
         else:
             try:
-                built = vm.lfs.build_image(protos, timestamp, self.variant)
+                built = vm.lfs.build_image(protos, timestamp, self.variant,
+                                            fast=self.compression == "fast")
             except vm.lfs.LfsBuildError as exc:
                 result.problems.append(BuildProblem(exc.message))
                 return self._finish(result, started)

@@ -18,6 +18,9 @@ def _parser() -> argparse.ArgumentParser:
                              "else .espconsole/lfs.img)")
     parser.add_argument("--timestamp", type=int, metavar="N",
                         help="build time stored in the image (reproducible builds)")
+    parser.add_argument("--fast", action="store_true",
+                        help="compress with zlib: same image once inflated, much faster, but "
+                             "not byte-identical to luac.cross's file (lfs.compression = \"fast\")")
     return parser
 
 
@@ -31,7 +34,8 @@ def run(argv: list[str]) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     try:
-        builder = ProjectBuilder(args.dir, output=args.output, timestamp=args.timestamp)
+        builder = ProjectBuilder(args.dir, output=args.output, timestamp=args.timestamp,
+                                 compression="fast" if args.fast else None)
         result = builder.build()
     except EspConsoleError as exc:
         sys.stderr.write(f"espconsole build: {exc}\n")

@@ -3,7 +3,7 @@
 Building:
     build_image(modules, timestamp, variant=FLOAT, address=None, max_size=...) -> BuiltImage
     lookup_main(modules, timestamp, integer) -> Proto; layout_image(main, variant) -> RawImage;
-    gzip_compress(payload) -> bytes; module_name(source) -> bytes
+    gzip_compress(payload) -> bytes (luac.cross's exact file); gzip_compress_fast(payload) (zlib); module_name(source) -> bytes
 Reading and validating (raise LfsImageError, one-line `message`, firmware `device_message`):
     read_image(data, variant=None, partition_size=None, require_relocatable=False) -> LfsImage
     decode_flash(image, variant=None, base=None, bitmap=None) -> LfsImage
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vm.bytecode.proto import Proto
-from vm.lfs.deflate import gzip_compress
+from vm.lfs.deflate import gzip_compress, gzip_compress_fast
 from vm.lfs.device_load import boot_check, map_region, reload_image
 from vm.lfs.errors import LfsBuildError, LfsImageError
 from vm.lfs.image_format import (
@@ -34,7 +34,7 @@ __all__ = [
     "BuiltImage", "DEFAULT_MAX_SIZE", "FLOAT", "FLOAT_UNPACKED", "INTEGER", "LfsBuildError",
     "LfsImage", "LfsImageError", "LfsModule", "MAX_MODULES", "RawImage", "VARIANTS", "Variant",
     "boot_check", "build_image", "check_max_size", "decode_flash", "duplicate_names",
-    "gunzip_for_device", "gzip_compress", "image_file_bytes", "layout_image", "lookup_main",
+    "gunzip_for_device", "gzip_compress", "gzip_compress_fast", "image_file_bytes", "layout_image", "lookup_main",
     "map_region", "module_name", "read_image", "reload_image",
 ]
 
@@ -56,18 +56,25 @@ def check_max_size(flash_size: int, max_size: int | None) -> None:
         raise LfsBuildError(TOO_LARGE)
 
 
-def image_file_bytes(raw: RawImage, address: int | None = None) -> bytes:
-    """The file luac.cross writes for `raw`: gzip of image and bitmap, or the absolute image."""
+def image_file_bytes(raw: RawImage, address: int | None = None, fast: bool = False) -> bytes:
+    """The file luac.cross writes for `raw`: gzip of image and bitmap, or the absolute image.
+
+    `fast` compresses with zlib instead (same inflated bytes, device-safe, not luac.cross's file).
+    """
     if address is not None:
         return raw.absolute(address)
-    return gzip_compress(raw.payload())
+    return (gzip_compress_fast if fast else gzip_compress)(raw.payload())
 
 
 def build_image(modules: list[Proto], timestamp: int, variant: Variant = FLOAT,
-                address: int | None = None, max_size: int | None = None) -> BuiltImage:
-    """An image of `modules` (file main Protos, names already stripped) as luac.cross -f builds it."""
+                address: int | None = None, max_size: int | None = None,
+                fast: bool = False) -> BuiltImage:
+    """An image of `modules` (file main Protos, names already stripped) as luac.cross -f builds it.
+
+    With `fast` the gzip container comes from zlib (see gzip_compress_fast).
+    """
     if address is not None:
         check_absolute_address(address)
     raw = layout_image(lookup_main(modules, timestamp, variant.integer), variant)
     check_max_size(raw.flash_size, max_size)
-    return BuiltImage(raw, image_file_bytes(raw, address))
+    return BuiltImage(raw, image_file_bytes(raw, address, fast))

@@ -141,3 +141,17 @@ def test_syntax_problem_with_shortened_chunk_name():
     error = vm.LuaSyntaxError(b"...very/long/path/x.lua:12: 'end' expected")
     problem = syntax_problem(error, "some/very/long/path/x.lua")
     assert (problem.line, problem.message) == (12, "'end' expected")
+
+
+def test_fast_compression_builds_the_same_image_in_a_zlib_container(project):
+    exact = ProjectBuilder(project, timestamp=TIMESTAMP, disk_cache=False).build(write=False)
+    builder = ProjectBuilder(project, timestamp=TIMESTAMP, compression="fast")
+    fast = builder.build()
+    assert fast.ok and exact.ok and fast.data != exact.data
+    assert vm.lfs.gunzip_for_device(fast.data) == vm.lfs.gunzip_for_device(exact.data)
+    led = project / "lfs" / "led.lua"
+    led.write_text(led.read_text().replace("\nreturn M", "\nM.edited = 1\nreturn M"))
+    incremental = builder.build()
+    cold = ProjectBuilder(project, timestamp=TIMESTAMP, compression="fast",
+                          disk_cache=False).build(write=False)
+    assert incremental.compiled == ["led"] and incremental.data == cold.data

@@ -18,6 +18,7 @@ def test_defaults(tmp_path):
     assert settings.output_path == ".espconsole/lfs.img"
     assert settings.max_size == 0x40000 and settings.variant == "float"
     assert settings.timestamp is None
+    assert settings.compression == "exact"
 
 
 def test_values(tmp_path):
@@ -28,7 +29,9 @@ image = "app.img"
 max_size = 0x10000
 variant = "integer"
 timestamp = 1767225600
+compression = "fast"
 """)).lfs
+    assert settings.compression == "fast"
     assert settings.sources == ["lfs", "extra/x.lua"]
     assert settings.output_path == ".espconsole/app.img"
     assert (settings.max_size, settings.variant, settings.timestamp) == (0x10000, "integer",
@@ -40,6 +43,7 @@ timestamp = 1767225600
     ("[lfs]\nvariant = \"double\"\n", "lfs.variant"),
     ("[lfs]\nsources = 3\n", "lfs.sources"),
     ("[lfs]\nsurprise = 1\n", "unknown key lfs.surprise"),
+    ("[lfs]\ncompression = \"best\"\n", "lfs.compression"),
     ("[lfs\n", "espconsole.toml"),
 ])
 def test_mistakes(tmp_path, text, message):
