@@ -2,7 +2,6 @@
 
 from types import SimpleNamespace
 
-import pytest
 from serial.tools import list_ports
 
 from espconsole import cli

@@ -4,20 +4,10 @@ import threading
 import time
 
 import pytest
-import serial
 
 from espconsole.link import (LinkDisconnected, LinkState, LinkUnsupported, PortOpenError,
                              link_for_port)
 from espconsole.link.serial_link import SerialLink
-
-
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 class RecordingPort:
