@@ -197,3 +197,22 @@ def index_k(x: int) -> int:
 def rk_as_k(index: int) -> int:
     """Encode constant index `index` as an RK operand."""
     return index | BITRK
+
+
+def int_to_fb(x: int) -> int:
+    """A table size hint as NEWTABLE stores it: a "floating point byte" eeeeexxx (luaO_int2fb)."""
+    e = 0
+    while x >= 16:
+        x = (x + 1) >> 1
+        e += 1
+    if x < 8:
+        return x
+    return ((e + 1) << 3) | (x - 8)
+
+
+def fb_to_int(x: int) -> int:
+    """The size a "floating point byte" stands for (luaO_fb2int)."""
+    e = (x >> 3) & 0x1F
+    if e == 0:
+        return x
+    return ((x & 7) + 8) << (e - 1)

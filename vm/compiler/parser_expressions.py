@@ -7,7 +7,7 @@ variable lookup defined there.
 from __future__ import annotations
 
 from vm.bytecode.opcodes import (
-    LFIELDS_PER_FLUSH, MAXARG_B, OP_CALL, OP_NEWTABLE, OP_SETTABLE, OP_VARARG,
+    LFIELDS_PER_FLUSH, MAXARG_B, OP_CALL, OP_NEWTABLE, OP_SETTABLE, OP_VARARG, int_to_fb,
 )
 from vm.bytecode.proto import VARARG_NEEDSARG
 from vm.compiler.code import (
@@ -34,15 +34,6 @@ _LEFT_PRIORITY = tuple(left for left, _ in _PRIORITY)
 _RIGHT_PRIORITY = tuple(right for _, right in _PRIORITY)
 
 
-def int2fb(x: int) -> int:
-    """Encode a table size hint as the 'floating point byte' NEWTABLE uses (eeeeexxx)."""
-    e = 0
-    while x >= 16:
-        x = (x + 1) >> 1
-        e += 1
-    if x < 8:
-        return x
-    return ((e + 1) << 3) | (x - 8)
 
 
 class _Constructor:
@@ -157,7 +148,7 @@ class ExpressionRules:
         self.lastlistfield(cc)
         code = fs.code
         i = code[pc] & ~((MAXARG_B << 23) | (0x1FF << 14))
-        code[pc] = i | (int2fb(cc.na) << 23) | (int2fb(cc.nh) << 14)
+        code[pc] = i | (int_to_fb(cc.na) << 23) | (int_to_fb(cc.nh) << 14)
 
     # ----- calls and operands ---------------------------------------------------------
 

@@ -11,6 +11,7 @@ import struct
 import zlib
 from bisect import bisect_left
 from itertools import repeat
+from vm.lfs.deflate_codes import DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA
 
 WINDOW = 16384
 MAX_MATCH = 258
@@ -18,15 +19,6 @@ MAX_TRIES = 60
 LONG_PREFIX = 8            # second candidate index of the fast parse (see lz77_tokens)
 NONE = 0xFFFF
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x04\x03"
-
-_LENGTH_BASE = (3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83,
-                99, 115, 131, 163, 195, 227, 258)
-_LENGTH_EXTRA = (0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5,
-                 5, 0)
-_DIST_BASE = (1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025,
-              1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577)
-_DIST_EXTRA = (0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12,
-               12, 13, 13)
 
 
 def _reverse(code: int, nbits: int) -> int:
@@ -53,9 +45,9 @@ def _build_tables():
     # Length (3..258) and distance (1..16384) codes with their extra bits appended, as one
     # (bits, count) pair each, so emitting a match is two table lookups.
     lengths = [(0, 0)] * (MAX_MATCH + 1)
-    for index, base in enumerate(_LENGTH_BASE):
+    for index, base in enumerate(LENGTH_BASE):
         code, nbits = _fixed_literal_code(257 + index)
-        extra = _LENGTH_EXTRA[index]
+        extra = LENGTH_EXTRA[index]
         top = base + (1 << extra) if index < 28 else MAX_MATCH + 1
         for length in range(base, min(top, MAX_MATCH + 1)):
             if index == 27 and length == MAX_MATCH:
@@ -64,11 +56,11 @@ def _build_tables():
     # Distance codes: one entry per distance up to 256, then one per 128 distances (the
     # codes above 256 cover whole multiples of 128), as zlib's tables do.
     distances = [0] * 512
-    for index, base in enumerate(_DIST_BASE):
-        for dist in range(base, min(base + (1 << _DIST_EXTRA[index]), WINDOW + 1)):
+    for index, base in enumerate(DIST_BASE):
+        for dist in range(base, min(base + (1 << DIST_EXTRA[index]), WINDOW + 1)):
             slot = dist - 1 if dist <= 256 else 256 + ((dist - 1) >> 7)
             distances[slot] = index
-    distances = [(_reverse(index, 5), _DIST_BASE[index], 5 + _DIST_EXTRA[index])
+    distances = [(_reverse(index, 5), DIST_BASE[index], 5 + DIST_EXTRA[index])
                  for index in distances]
     return literals, lengths, distances
 

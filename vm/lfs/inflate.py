@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import zlib
 
+from vm.lfs.deflate_codes import (
+    CODE_LENGTH_ORDER, DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA,
+)
 from vm.lfs.errors import LfsImageError
 
 DEVICE_WINDOW = 16384
@@ -17,16 +20,6 @@ WINDOW_ERROR = "invalid dictionary offset on inflate"
 CHECKSUM_ERROR = "checksum error on LFS image file"
 
 _FTEXT, _FHCRC, _FEXTRA, _FNAME, _FCOMMENT = 1, 2, 4, 8, 16
-
-_LENGTH_BASE = (3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83,
-                99, 115, 131, 163, 195, 227, 258)
-_LENGTH_EXTRA = (0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5,
-                 5, 0)
-_DIST_BASE = (1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025,
-              1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577)
-_DIST_EXTRA = (0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12,
-               12, 13, 13)
-_CODE_LENGTH_ORDER = (16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15)
 
 
 class _Corrupt(Exception):
@@ -165,7 +158,7 @@ class _Inflater:
             raise _Corrupt("too many length or distance codes")
         clen = [0] * 19
         for i in range(nclen):
-            clen[_CODE_LENGTH_ORDER[i]] = self.bits(3)
+            clen[CODE_LENGTH_ORDER[i]] = self.bits(3)
         clen_table = _decode_table(clen)
         lengths: list[int] = []
         while len(lengths) < nlit + ndist:
@@ -214,11 +207,11 @@ class _Inflater:
             sym -= 257
             if sym >= 29:
                 raise _Corrupt("invalid length symbol")
-            length = _LENGTH_BASE[sym] + self.bits(_LENGTH_EXTRA[sym])
+            length = LENGTH_BASE[sym] + self.bits(LENGTH_EXTRA[sym])
             dsym = self.symbol(dist)
             if dsym >= 30:
                 raise _Corrupt("invalid distance symbol")
-            distance = _DIST_BASE[dsym] + self.bits(_DIST_EXTRA[dsym])
+            distance = DIST_BASE[dsym] + self.bits(DIST_EXTRA[dsym])
             have = len(out)
             if distance > DEVICE_WINDOW or distance >= have:
                 raise _WindowError(distance, have)

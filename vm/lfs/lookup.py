@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from vm.bytecode.opcodes import (
     OP_CLOSURE, OP_EQ, OP_JMP, OP_LOADK, OP_NEWTABLE, OP_RETURN, OP_SETLIST, create_abc,
-    create_abx, create_asbx, rk_as_k,
+    create_abx, create_asbx, int_to_fb, rk_as_k,
 )
 from vm.bytecode.proto import Proto
 from vm.lfs.errors import LfsBuildError
@@ -35,15 +35,6 @@ def module_name(source: bytes | None) -> bytes:
     return name if name else full
 
 
-def int_to_fb(x: int) -> int:
-    """Lua's "floating point byte" encoding of a table size hint (luaO_int2fb)."""
-    e = 0
-    while x >= 16:
-        x = (x + 1) >> 1
-        e += 1
-    if x < 8:
-        return x
-    return ((e + 1) << 3) | (x - 8)
 
 
 def timestamp_constant(timestamp: int, integer: bool):
