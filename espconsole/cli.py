@@ -13,6 +13,7 @@ COMMANDS = {
     "lfs": ("lfs", "read and validate LFS images (lfs inspect IMAGE)"),
     "build": ("build", "build the project's LFS image"),
     "ports": ("ports", "list serial ports"),
+    "emulate": ("emulate", "run the emulated NodeMCU node (--pty serves it on a pseudo-terminal)"),
 }
 
 USAGE = """usage: espconsole COMMAND [ARGS...]

@@ -190,11 +190,12 @@ def mount_or_format(spiffs: Spiffs, table: PartitionTable) -> tuple[bytes, bool,
 
 def boot_board(profile: BoardProfile, table: PartitionTable, spiffs: Spiffs | None,
                rst_cause: int = RST_POWER_ON, listener_baud: int = 115200,
-               lfs_message: str | None = None) -> BootOutput:
+               lfs_message=None) -> BootOutput:
     """Boot from reset to just before the start-up command; see the module docstring.
 
     `lfs_message` is the line the LFS check prints (e.g. "No LFS image loaded"), or None when
-    there is no LFS partition or a valid image is mapped.  Bytes sent at 115200 reach a listener
+    there is no LFS partition or a valid image is mapped; or a callable returning it, called
+    once the partition table of this boot is active.  Bytes sent at 115200 reach a listener
     at another rate garbled, as on a real port.
     """
     result = BootOutput()
@@ -213,6 +214,8 @@ def boot_board(profile: BoardProfile, table: PartitionTable, spiffs: Spiffs | No
         result.resets += 1
         cause = RST_RESET                         # the setup jumps back to the reset vector [U]
     at_115200 = bytearray()
+    if callable(lfs_message):
+        lfs_message = lfs_message()           # the check needs the table this boot activated
     if lfs_message is not None and table.lfs_partition()[1]:
         at_115200 += translate_newlines(lfs_message.encode("latin-1") + b"\n")
     options = table.rcr.startup_option()
