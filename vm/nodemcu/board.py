@@ -25,6 +25,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 
+from vm.errors import LuaError
 from vm.nodemcu import lfs_region
 from vm.nodemcu.boot import RST_POWER_ON, RST_RESET, RST_WATCHDOG, BoardProfile, boot_board
 from vm.nodemcu.memory import BOOT_LUA_HEAP, measure, rom_proto_ids
@@ -37,6 +38,7 @@ from vm.nodemcu.uart import RX_RING, InputDriver, Uart0
 HOOK_STEP = 1000                       # instructions between watchdog checks
 WATCHDOG_INSTRUCTIONS = 3_000_000      # ~3 s of a task without feeding the watchdog [U]
 CALLBACK_RESTART_DELAY = 2.0           # default onerror: restart 2000 ms after the report
+MEMORY_CHECK_TICKS = 64               # heap budget checked every 64 000 instructions
 OUTPUT_LIMIT = 1 << 20                 # bytes kept for read() when no sink is registered
 
 # (raw rst cause, extended reason) of node.bootreason() [U for the raw codes]
@@ -298,6 +300,8 @@ class Board:
                 raise BoardReset(request)
         if self.instructions > self.watchdog_instructions:
             raise BoardReset(HW_WATCHDOG)
+        if (self.instructions // HOOK_STEP) % MEMORY_CHECK_TICKS == 0 and self.free_heap() <= 0:
+            raise LuaError(b"not enough memory")
 
     def feed_watchdog(self) -> None:
         self.instructions = 0

@@ -11,7 +11,7 @@ from vm.runtime.debuginfo import BUILTIN_NAMES, GEN_GLOBALS
 from vm.runtime.operations import metatable
 from vm.runtime.table import Table
 from vm.runtime.values import number_to_bytes, type_name
-from vm.stdlib.auxlib import check_any, lua_function, opt_string
+from vm.stdlib.auxlib import check_any, lua_function, opt_string, where
 
 RAM_BASE, RAM_WORDS = 0x3FFE8000, 0x2FFF        # 96 KiB of data RAM, 8-byte granules
 ROM_BASE, ROM_WORDS = 0x40230000, 0xBFFF        # firmware functions live in mapped flash
@@ -91,6 +91,41 @@ def install(board, lua) -> None:
             raise LuaError(message)
         return ccall(fn)
 
+    @lua_function("collectgarbage")
+    def lua_collectgarbage(*args):
+        option = opt_string(args, 0, b"collect")
+        options = (b"stop", b"restart", b"collect", b"count", b"step", b"setpause", b"setstepmul")
+        if option not in options:
+            from vm.stdlib.auxlib import arg_error  # noqa: PLC0415
+            arg_error(1, b"invalid option '%s'" % option)
+        if option == b"count":
+            return (board.lua_heap_used() / 1024.0,)
+        if option == b"step":
+            return (True,)
+        return (0.0,)
+
+    @lua_function("print")
+    def lua_print(*args):
+        # Lua 5.1's print hands each string to a C-string writer: it stops at a NUL byte.
+        tostring = g.rawget(b"tostring")
+        parts = []
+        for value in args:
+            if tostring is lua_tostring:
+                text = tostring_device(value)
+            else:
+                result = ccall(tostring, value)
+                text = result[0] if result else None
+            if isinstance(text, float):
+                text = number_to_bytes(text)
+            if not isinstance(text, bytes):
+                raise LuaError(where() + b"'tostring' must return a string to 'print'")
+            cut = text.find(b"\0")
+            parts.append(text if cut < 0 else text[:cut])
+        board.stdout(b"\t".join(parts) + b"\n")
+        return ()
+
+    g.rawset(b"print", lua_print)
+    g.rawset(b"collectgarbage", lua_collectgarbage)
     g.rawset(b"tostring", lua_tostring)
     g.rawset(b"loadfile", lua_loadfile)
     g.rawset(b"dofile", lua_dofile)

@@ -1,0 +1,87 @@
+"""The `gpio` module: pin modes, read/write, trig interrupts driven from the host side; counterpart of app/modules/gpio.c.
+"""
+
+from __future__ import annotations
+
+from vm.nodemcu.modules.support import arg_error, error, lua_function, module_table
+from vm.nodemcu.pins import INPUT, INT, OPENDRAIN, OUTPUT, PIN_COUNT, PULLUP
+from vm.nodemcu.scheduler import HIGH
+from vm.runtime.table import Table
+from vm.runtime.values import is_function
+from vm.stdlib.auxlib import check_int, check_option
+
+TRIGGERS = (b"none", b"up", b"down", b"both", b"low", b"high")
+
+
+def open(board, lua) -> Table:  # noqa: A001
+    pins = board.pins
+    handlers: dict[int, tuple[bytes, object]] = {}
+    counts = [0] * PIN_COUNT
+
+    def check_pin(args, allow_zero: bool = True) -> int:
+        pin = check_int(args, 0)
+        if not 0 <= pin < PIN_COUNT:
+            error(b"gpio %d does not exist" % pin)
+        return pin
+
+    def on_edge(pin: int, level: int) -> None:
+        entry = handlers.get(pin)
+        if entry is None or pins.mode[pin] != INT:
+            return
+        kind, fn = entry
+        wanted = {b"up": level == 1, b"down": level == 0, b"both": True,
+                  b"low": level == 0, b"high": level == 1}.get(kind, False)
+        if not wanted or fn is None:
+            return
+        counts[pin] += 1
+        when = float(int(board.clock.now() * 1_000_000) & 0x7FFFFFFF)
+        count = float(counts[pin])
+        board.scheduler.post(HIGH, lambda: board.call_callback(fn, float(level), when, count))
+
+    pins.on_edge = on_edge
+
+    @lua_function("mode")
+    def mode(*args):
+        pin = check_int(args, 0)
+        if not 0 <= pin < PIN_COUNT:
+            arg_error(1, b"Invalid pin")
+        kind = check_int(args, 1)
+        if kind not in (INPUT, OUTPUT, INT, OPENDRAIN):
+            arg_error(2, b"wrong arg type")
+        if pin == 0 and kind in (INT, OPENDRAIN):
+            arg_error(1, b"Invalid pin")
+        pull = check_int(args, 2) if len(args) > 2 and args[2] is not None else 0
+        if pins.mode[pin] == INT and kind != INT:
+            handlers.pop(pin, None)
+        pins.mode[pin] = kind
+        pins.pull[pin] = PULLUP if pull else 0
+        return ()
+
+    @lua_function("read")
+    def read(*args):
+        pin = check_pin(args)
+        return (float(pins.level(pin)),)
+
+    @lua_function("write")
+    def write(*args):
+        pin = check_pin(args)
+        level = check_int(args, 1)
+        if level not in (0, 1):
+            arg_error(2, b"wrong level type")
+        pins.write(pin, level)
+        return ()
+
+    @lua_function("trig")
+    def trig(*args):
+        pin = check_int(args, 0)
+        if not 1 <= pin < PIN_COUNT:
+            arg_error(1, b"Invalid interrupt pin")
+        kind = check_option(args, 1, b"none", TRIGGERS) if len(args) > 1 else b"none"
+        old = handlers.get(pin, (b"none", None))[1]
+        fn = args[2] if len(args) > 2 and is_function(args[2]) else old
+        handlers[pin] = (kind, fn)
+        return ()
+
+    return module_table({"mode": mode, "read": read, "write": write, "trig": trig},
+                        {"OUTPUT": OUTPUT, "INPUT": INPUT, "INT": INT, "OPENDRAIN": OPENDRAIN,
+                         "HIGH": 1, "LOW": 0, "FLOAT": 0, "PULLUP": PULLUP})
