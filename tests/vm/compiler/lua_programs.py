@@ -119,7 +119,8 @@ class ProgramWriter:
         if kind <= 6:
             op = self.pick(BINARY_OPERATORS)
             left, right = self.expression(depth + 1), self.expression(depth + 1)
-            text = f"{left} {op} {right}"
+            gap = self.pick((" ", " ", " ", "\n", "\r\n  "))     # operands on later lines
+            text = f"{left} {op}{gap}{right}"
             return f"({text})" if self.chance(50) else text
         if kind == 7:
             op = self.pick(("-", "not ", "#", "- -", "not not "))
@@ -159,7 +160,8 @@ class ProgramWriter:
             return self.string()
         if kind == 1:
             return self.table(depth)
-        return "(" + ", ".join(self.expression(depth + 1) for _ in range(self.int(0, 4))) + ")"
+        separator = self.pick((", ", ", ", ",\n"))
+        return "(" + separator.join(self.expression(depth + 1) for _ in range(self.int(0, 4))) + ")"
 
     def call(self, depth: int) -> str:
         if self.chance(30):
@@ -313,7 +315,8 @@ class ProgramWriter:
             lines.append("return " + self.explist(self.int(0, 3), depth))
         elif ending == 2 and function.loops:
             lines.append("break")
-        separators = [self.pick((";\n", "\n", "; ", ";\n\n\n")) for _ in lines]
+        separators = [self.pick((";\n", "\n", "; ", ";\n\n\n", ";\r\n", ";\n\r", ";\r"))
+                      for _ in lines]
         return "".join(line + sep for line, sep in zip(lines, separators))
 
     def program(self) -> str:
