@@ -66,8 +66,15 @@ class LupaOracle:
             "if f then return true, string.dump(f) end return false, err end")
 
     def compile(self, source: bytes, chunkname: bytes) -> tuple[bool, bytes]:
-        """(True, dump bytes) or (False, error message bytes)."""
+        """(True, dump bytes) or (False, error message bytes).
+
+        A few limits (`constant table overflow`) are raised inside the parser as run-time
+        errors; those pass through lupa's error handler, which appends a traceback that luac
+        does not print. It is cut off here.
+        """
         ok, value = self._compile(source, chunkname)
+        if not ok:
+            value = value.split(b"\nstack traceback:")[0]
         return bool(ok), value
 
 
