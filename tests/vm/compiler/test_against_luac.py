@@ -274,3 +274,30 @@ def test_damaged_corpus_files(tmp_path, capsys, monkeypatch):
             mismatches.append(f"{name}: accepted by both, bytes differ")
     assert not mismatches
     assert rejected >= 30
+
+
+# Nesting limits are counted on luac's C-call budget, so the exact boundary depends on how many
+# levels luac itself has used: compare right at the edge, one construct per test.
+NESTING_SHAPES = {
+    "parentheses": lambda n: b"x = " + b"(" * n + b"1" + b")" * n,
+    "do_blocks": lambda n: b"do " * n + b"end " * n,
+    "functions": lambda n: b"f = " + b"function() return " * n + b"1" + b" end" * n,
+    "unary_minus": lambda n: b"x = " + b"- " * n + b"1",
+    "power_chain": lambda n: b"x = " + b"a ^ " * n + b"a",
+    "concat_chain": lambda n: b"x = " + b"a .. " * n + b"a",
+    "tables": lambda n: b"x = " + b"{" * n + b"}" * n,
+    "calls": lambda n: b"x = f" + b"(f" * n + b")" * n,
+    "assignment_targets": lambda n: b",".join([b"a"] * n) + b" = 1",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(NESTING_SHAPES))
+def test_nesting_limits_at_the_edge(shape, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for depth in (60, 196, 197, 198, 199, 200, 201):
+        (tmp_path / "n.lua").write_bytes(NESTING_SHAPES[shape](depth))
+        theirs = run_luac51(["-p", "n.lua"], cwd=tmp_path)
+        status, _, err = ours(["-p", "n.lua"], capsys)
+        assert status == theirs.returncode, depth
+        if status:
+            assert our_message(err) == luac51_message(theirs.stderr), depth
