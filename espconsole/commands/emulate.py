@@ -51,9 +51,12 @@ def _serve_pty(args) -> int:
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     bridge = PtyBridge(board, baud=args.baud, paced=not args.no_pacing)
     try:
+        board.warm_up()
+        board.start()                    # boots before any client can connect: nobody
+        board.wait_ready(30.0)           # hears this first boot, as on a board already
+        board.read()                     # powered when the port is opened
         bridge.start()
         bridge.announce()
-        board.start()
         while not stop.wait(0.5):
             pass
     finally:

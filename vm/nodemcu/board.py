@@ -95,6 +95,7 @@ class Board:
         self._outbox = bytearray()
         self._thread: threading.Thread | None = None
         self._stop = False
+        self.ready = threading.Event()         # set once the board first has nothing to do
         self.uart.baud_listener = self._baud_changed
         self.overruns = 0
         self._heap_baseline = 0
@@ -165,6 +166,25 @@ class Board:
 
     # -- threaded operation ----------------------------------------------------------------------
 
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until the started board has booted and gone idle (first prompt sent)."""
+        return self.ready.wait(timeout)
+
+    @staticmethod
+    def warm_up() -> None:
+        """Load the compiler's and translator's code paths once, so that the first lines a tool
+        sends are answered as fast as later ones (host-side only; nothing on the board changes)."""
+        import vm  # noqa: PLC0415
+        from vm.runtime.state import LuaState  # noqa: PLC0415
+        for source in (b"UUUUUUUUUUUU", b";", b"for i=1,2 do", b"x = = 1"):
+            try:
+                vm.compile(source, b"=stdin")
+            except LuaError:
+                pass
+        scratch = LuaState(output=lambda data: None, libraries="nodemcu")
+        scratch.pcall(scratch.load(b"local t = {} for i = 1, 3 do t[i] = tostring(i) .. 'x' end "
+                                   b"return table.concat(t), ('%z'):rep(2), #t", b"=stdin"))
+
     def start(self) -> None:
         """Power on and run the board on its own thread until close()."""
         if self._thread is not None:
@@ -195,6 +215,7 @@ class Board:
                     return
             if self.step():
                 continue
+            self.ready.set()
             due = self.scheduler.next_due()
             timeout = None if due is None else max(0.0, due - self.clock.now())
             with self._cond:
