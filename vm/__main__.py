@@ -60,7 +60,7 @@ def run_script(state: LuaState, script: str, args: list[str]) -> int:
             return 1
         text = error_to_text(e.value) if isinstance(e.value, (bytes, float)) else b"(error object is not a string)"
         if isinstance(e.value, (bytes, float)) and e.traceback:
-            text += b"\n" + e.traceback.encode("latin-1") + b"\n\t[C]: ?"
+            text += b"\n" + e.traceback.encode("latin-1")
         _report(text)
         return 1
     return 0

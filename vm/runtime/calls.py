@@ -29,10 +29,11 @@ MAX_LUA_CALLS = 20000      # LUAI_MAXCALLS
 
 class ThreadContext:
     """What one Python thread running Lua needs to know: its state, coroutine and C-call depth."""
-    __slots__ = ("state", "coroutine", "ccalls", "base_ccalls", "error_frames", "hook")
+    __slots__ = ("state", "coroutine", "ccalls", "base_ccalls", "error_frames", "hook", "holder")
 
-    def __init__(self, state=None, coroutine=None, ccalls=0):
+    def __init__(self, state=None, coroutine=None, ccalls=0, holder=None):
         self.state = state
+        self.holder = holder      # object whose .globals is this thread's global table
         self.coroutine = coroutine
         self.ccalls = ccalls
         self.base_ccalls = ccalls
@@ -49,6 +50,23 @@ def context() -> ThreadContext:
     except AttributeError:
         ctx = _tls.ctx = ThreadContext()
         return ctx
+
+
+def thread_globals():
+    """The running thread's global table (LUA_GLOBALSINDEX): per coroutine, as in 5.1."""
+    ctx = context()
+    holder = ctx.holder
+    if holder is not None:
+        return holder.globals
+    return ctx.state.globals
+
+
+def set_thread_globals(table) -> None:
+    ctx = context()
+    if ctx.holder is not None:
+        ctx.holder.globals = table
+    else:
+        ctx.state.globals = table
 
 
 def set_context(ctx: ThreadContext) -> None:

@@ -25,10 +25,11 @@ class CoroutineKill(BaseException):
 
 class _Channel:
     __slots__ = ("fn", "status", "thread", "to_coroutine", "to_resumer", "transfer", "killed",
-                 "state", "handle_ref", "__weakref__")
+                 "state", "handle_ref", "globals", "__weakref__")
 
     def __init__(self, fn, state):
         self.fn = fn
+        self.globals = calls.thread_globals()
         self.state = state
         self.status = "suspended"
         self.thread = None
@@ -66,7 +67,7 @@ register_type_name(Coroutine, b"thread")
 
 
 def _body(chan: _Channel, ccalls: int, hook):
-    ctx = ThreadContext(chan.state, chan.handle_ref, ccalls)
+    ctx = ThreadContext(chan.state, chan.handle_ref, ccalls, holder=chan)
     set_context(ctx)
     if hook is not None:
         hook()
@@ -140,9 +141,7 @@ def yield_(values):
     """Suspend the running coroutine, handing `values` to its resumer; returns the next resume's args."""
     ctx = context()
     co = current_coroutine() if ctx.coroutine is not None else None
-    if ctx.coroutine is None:
-        debuginfo.runerror(b"attempt to yield from outside a coroutine")
-    if ctx.ccalls > ctx.base_ccalls:
+    if ctx.coroutine is None or ctx.ccalls > ctx.base_ccalls:
         debuginfo.runerror(b"attempt to yield across metamethod/C-call boundary")
     ref = ctx.coroutine
     chan = co.chan if co is not None else None

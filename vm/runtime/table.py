@@ -226,3 +226,58 @@ def new_table(array=(), hash=None) -> Table:
         for k, v in hash.items():
             t.rawset(k, v)
     return t
+
+
+# ----- weak tables ------------------------------------------------------------------------------
+# Tables whose metatable has __mode. Python frees objects by reference counting, so at a full
+# collection an entry whose weak key or value is referenced only by this table is cleared.
+import gc as _gc  # noqa: E402
+import sys as _sys  # noqa: E402
+import weakref as _weakref  # noqa: E402
+
+WEAK_TABLES = _weakref.WeakSet()
+
+
+def note_metatable(t: Table, mt) -> None:
+    if mt is not None and dict.get(mt, b"__mode") is not None:
+        WEAK_TABLES.add(t)
+
+
+def _collectable(v) -> bool:
+    return v is not None and type(v) not in (bool, float, bytes, int, _BoolKey)
+
+
+def _count_weak_slots(t, weak_keys, weak_values, weak_refs) -> None:
+    for k, v in dict.items(t):
+        if weak_keys and _collectable(k):
+            weak_refs.setdefault(id(k), [k, 0])[1] += 1
+        if weak_values and _collectable(v):
+            weak_refs.setdefault(id(v), [v, 0])[1] += 1
+
+
+def sweep_weak_tables() -> None:
+    _gc.collect()
+    for _ in range(10):
+        weak_refs = {}     # id -> [object, references held by weak slots]
+        tables = []
+        for t in list(WEAK_TABLES):
+            mt = t.meta
+            mode = dict.get(mt, b"__mode") if mt is not None else None
+            if type(mode) is not bytes:
+                continue
+            weak_keys, weak_values = b"k" in mode, b"v" in mode
+            tables.append((t, weak_keys, weak_values))
+            _count_weak_slots(t, weak_keys, weak_values, weak_refs)
+        dead = set()
+        for key, entry in weak_refs.items():
+            # entry[0] itself, the getrefcount argument: 2 references beyond the weak slots.
+            if _sys.getrefcount(entry[0]) - 2 <= entry[1]:
+                dead.add(key)
+        weak_refs.clear()
+        if not dead:
+            return
+        for t, weak_keys, weak_values in tables:
+            for k in [k for k, v in dict.items(t)
+                      if (weak_keys and id(k) in dead) or (weak_values and id(v) in dead)]:
+                dict.pop(t, k, None)
+        _gc.collect()

@@ -401,7 +401,10 @@ class _FunctionWriter:
                 self.known_float = set()
                 if s in self.for_bodies:
                     self.known_float.add(self.for_bodies[s])
+                before = len(self.lines)
                 used = self._block(s, e, indent + 1, next_start, next_is_loop)
+                if len(self.lines) == before:
+                    self.emit(indent + 1, "pass", s)
                 uses_continue = uses_continue or used
         if region.is_loop:
             self.emit(indent, f"pc = {region.end + 1}", region.end)
@@ -580,6 +583,8 @@ class _FunctionWriter:
             op = i & 0x3F
             if (op == O.OP_CALL and O.get_c(i) == 0) or (op == O.OP_VARARG and O.get_b(i) == 0):
                 return O.get_a(i), ("T" if op == O.OP_CALL else "VA")
+            if op == O.OP_TAILCALL:
+                return O.get_a(i), "T"   # the RETURN after a tail call is never reached
             q -= 1
         raise TranslateError(b"bad multiple-results use in bytecode")
 

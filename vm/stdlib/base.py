@@ -9,10 +9,10 @@ from types import FunctionType
 from vm.errors import LuaError, LuaSyntaxError
 from vm.runtime import debuginfo
 from vm.runtime.debuginfo import closure_of_level
-from vm.runtime.calls import ccall, context
+from vm.runtime.calls import ccall, context, set_thread_globals, thread_globals
 from vm.runtime.operations import equal, metatable, raw_equal, runerror
 from vm.runtime.state import protected_call
-from vm.runtime.table import Table, lookup_key
+from vm.runtime.table import Table, lookup_key, note_metatable, sweep_weak_tables
 from vm.runtime.values import (
     Userdata, address_of, is_function, number_to_bytes, str_to_number, type_name,
 )
@@ -60,7 +60,7 @@ def lua_tostring(*args):
 @lua_function("print")
 def lua_print(*args):
     state = context().state
-    ts = state.globals.rawget(b"tostring")
+    ts = thread_globals().rawget(b"tostring")
     parts = []
     for v in args:
         if ts is lua_tostring:
@@ -283,6 +283,7 @@ def lua_setmetatable(*args):
     if t.meta is not None and dict.get(t.meta, b"__metatable") is not None:
         error(b"cannot change a protected metatable")
     t.meta = mt
+    note_metatable(t, mt)
     return (t,)
 
 
@@ -311,7 +312,7 @@ def _env_cell(fn):
 def function_env(fn):
     cell = _env_cell(fn)
     if cell is None:
-        return context().state.globals
+        return thread_globals()
     return cell.cell_contents
 
 
@@ -332,7 +333,7 @@ def _function_at(args, name: bytes, optional: bool):
         arg_error(1, b"level must be non-negative")
     if level == 0:
         return 0
-    levels = debuginfo.stack_levels(sys._getframe(2))
+    levels = debuginfo.stack_levels(sys._getframe(1))
     if level >= len(levels):
         arg_error(1, b"invalid level")
     lv = levels[level]
@@ -350,7 +351,7 @@ def _closure_of_frame(lv):
 def lua_getfenv(*args):
     f = _function_at(args, b"getfenv", True)
     if f == 0 or f is None:
-        return (context().state.globals,)
+        return (thread_globals(),)
     return (function_env(f),)
 
 
@@ -360,7 +361,7 @@ def lua_setfenv(*args):
     f = _function_at(args, b"setfenv", False)
     env = args[1]
     if f == 0:
-        context().state.globals = env
+        set_thread_globals(env)
         return ()
     if f is None or not set_function_env(f, env):
         error(b"'setfenv' cannot change environment of given object")
@@ -372,7 +373,7 @@ def lua_setfenv(*args):
 def load_chunk(source: bytes, chunkname: bytes, env=None):
     state = context().state
     try:
-        return state.load(source, chunkname, env)
+        return state.load(source, chunkname, env if env is not None else thread_globals())
     except LuaSyntaxError as e:
         return e.value if isinstance(e.value, bytes) else str(e).encode()
     except LuaError as e:
@@ -399,7 +400,9 @@ def lua_load(*args):
     name = opt_string(args, 1, b"=(load)")
     pieces = []
     while True:
-        r = ccall(f)
+        ok, r = protected_call(f, ())
+        if not ok:
+            return (None, r)
         piece = r[0] if r else None
         if piece is None:
             break
@@ -456,12 +459,12 @@ def lua_collectgarbage(*args):
     if opt not in options:
         arg_error(1, b"invalid option '%s'" % opt)
     if opt == b"collect":
-        gc.collect()
+        sweep_weak_tables()
         return (0.0,)
     if opt == b"count":
         return (float(_memory_estimate()) / 1024.0,)
     if opt == b"step":
-        gc.collect(0)
+        sweep_weak_tables()
         return (True,)
     return (0.0,)
 

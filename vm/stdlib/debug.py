@@ -296,7 +296,9 @@ def db_getfenv(*args):
         return (function_env(v),)
     if type(v) is Userdata:
         return (v.env,)
-    return (context().state.globals,)
+    if type(v) is Coroutine:
+        return (v.chan.globals,)
+    return (None,)
 
 
 @lua_function("setfenv")
@@ -310,6 +312,10 @@ def db_setfenv(*args):
             error(b"'setfenv' cannot change environment of given object")
     elif type(v) is Userdata:
         v.env = t
+    elif type(v) is Coroutine:
+        v.chan.globals = t
+    else:
+        error(b"'setfenv' cannot change environment of given object")
     return (v,)
 
 

@@ -73,6 +73,15 @@ def os_exit(*args):
     os._exit(check_int(args, 0) if len(args) and args[0] is not None else 0)
 
 
+@lua_function("setlocale")
+def os_setlocale(*args):
+    """Only the C locale exists here, as on the device."""
+    name = opt_string(args, 0, None)
+    if name is None or name in (b"", b"C", b"POSIX"):
+        return (b"C",)
+    return (None,)
+
+
 @lua_function("difftime")
 def os_difftime(*args):
     from vm.stdlib.auxlib import check_number  # noqa: PLC0415
@@ -123,7 +132,7 @@ def io_read(*args):
 def open(state) -> None:  # noqa: A001
     new_library(state, b"os", {
         "clock": os_clock, "time": os_time, "date": os_date, "getenv": os_getenv,
-        "exit": os_exit, "difftime": os_difftime,
+        "exit": os_exit, "difftime": os_difftime, "setlocale": os_setlocale,
     })
     stdout = Table()
     meta = Table()

@@ -42,7 +42,7 @@ def table_remove(*args):
     t = check_table(args, 0)
     e = int(t.length())
     pos = opt_int(args, 1, e)
-    if e == 0:
+    if not 1 <= pos <= e:
         return ()
     v = _get(t, float(pos))
     for i in range(pos, e):
