@@ -117,13 +117,15 @@ class LuaState:
         if type(fn) is FunctionType and getattr(fn, "_lua_native", False):
             return fn
 
+        to_lua = self.to_lua
+
         def python_function(*args):
             r = fn(*args)
             if r is None:
                 return ()
             if isinstance(r, (tuple, list)):
-                return r
-            return (r,)
+                return [to_lua(v) for v in r]
+            return (to_lua(r),)
         python_function._lua_native = True
         debuginfo.register_builtin(python_function, name or getattr(fn, "__name__", "?"))
         return python_function

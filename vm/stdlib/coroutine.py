@@ -20,7 +20,8 @@ def _check_co(args, i):
 @lua_function("create")
 def co_create(*args):
     f = arg(args, 0)
-    if not is_function(f) or getattr(f, "__globals__", None) is None:
+    from vm.runtime.debuginfo import GEN_GLOBALS  # noqa: PLC0415
+    if not is_function(f) or getattr(f, "__globals__", None) is not GEN_GLOBALS:
         from vm.stdlib.auxlib import arg_error  # noqa: PLC0415
         arg_error(1, b"Lua function expected")
     return (Coroutine(f, context().state),)

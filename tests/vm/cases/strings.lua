@@ -1,0 +1,18 @@
+-- string library and patterns
+local s = "Hello, World"
+print(#s, s:len(), s:upper(), s:lower(), s:reverse(), s:sub(1, 5), s:sub(-5), s:sub(3, -3))
+print(s:byte(1), s:byte(-1), string.char(72, 105), ("x"):rep(5), ("ab"):rep(3, nil))
+print(s:find("World"), s:find("o", 6), s:find("%s"), s:find(".", 1, true), s:find("xyz"))
+print(s:match("(%a+), (%a+)"), s:match("()ll()"), ("key = value"):match("^(%w+)%s*=%s*(%w+)$"))
+print(("hello world from lua"):gsub("%w+", string.upper))
+print(("hello"):gsub("l", {l = "L"}), ("abc"):gsub("", "-"), ("abc"):gsub(".", "%0%0"))
+print(("a,b,,c"):gsub(",", ";", 2), ("x = 1, y = 2"):gsub("(%w+) = (%w+)", "%2 = %1"))
+for k, v in ("a=1, b=2, c=3"):gmatch("(%w+)=(%w+)") do io.write(k, ":", v, " ") end print()
+for w in ("one two  three"):gmatch("%S+") do io.write("[", w, "]") end print()
+print(("THE (quick) fox"):find("%((%a+)%)"), ("f(a(b)c)d"):match("%b()"), ("THE END"):find("%f[%a]%a+$"))
+print(string.format("%5d|%-5d|%05.1f|%x|%X|%o|%e|%g|%g", 42, 42, 3.14159, 255, 255, 8, 1234.5, 0.0001, 1e20))
+print(string.format("%q", 'a "quoted"\nline\0end'), string.format("%s %s %%", 1, "x"), string.format("%c%c", 76, 117))
+print(string.format("%10.3s|%-10s|", "abcdef", "hi"), ("%d items"):format(3))
+print(tostring(12), tostring(-0.5), tostring(true), tostring(nil), ("x"):rep(0), ("abc"):sub(5))
+print(("  trim me  "):match("^%s*(.-)%s*$"), ("2024-01-15"):match("(%d+)-(%d+)-(%d+)"))
+print(("%d"):rep(3, ","), ("CamelCaseName"):gsub("(%u)", " %1"))
