@@ -22,10 +22,12 @@ class Pins:
         self.reset()
 
     def reset(self) -> None:
-        self.mode = [INPUT] * PIN_COUNT
-        self.pull = [FLOAT] * PIN_COUNT
-        self.latch = [0] * PIN_COUNT
-        self.toggles = [0] * PIN_COUNT
+        # lists are reset in place: the gpio binding keeps references to them
+        for name, value in (("mode", INPUT), ("pull", FLOAT), ("latch", 0), ("toggles", 0)):
+            if hasattr(self, name):
+                getattr(self, name)[:] = [value] * PIN_COUNT
+            else:
+                setattr(self, name, [value] * PIN_COUNT)
         self.on_edge = None
 
     def level(self, pin: int) -> int:

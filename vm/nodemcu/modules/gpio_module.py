@@ -62,8 +62,18 @@ def open(board, lua) -> Table:  # noqa: A001
         pin = check_pin(args)
         return (float(pins.level(pin)),)
 
+    latch, toggles, listeners = pins.latch, pins.toggles, pins.listeners
+
     @lua_function("write")
     def write(*args):
+        if len(args) == 2 and type(args[0]) is float and (args[1] == 1.0 or args[1] == 0.0) \
+                and not listeners:
+            pin, level = int(args[0]), int(args[1])          # the hot path of toggle loops
+            if 0 <= pin < PIN_COUNT and pin == args[0]:
+                if latch[pin] != level:
+                    latch[pin] = level
+                    toggles[pin] += 1
+                return ()
         pin = check_pin(args)
         level = check_int(args, 1)
         if level not in (0, 1):

@@ -36,7 +36,7 @@ def lua_table(mapping: dict) -> Table:
 
 
 def _readonly(*args):
-    raise LuaError(b"table is readonly")
+    error(b"table is readonly")
 
 
 READONLY_META = Table()
