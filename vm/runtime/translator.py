@@ -26,6 +26,7 @@ from types import FunctionType
 from vm.bytecode import opcodes as O
 from vm.errors import LuaError
 from vm.runtime import calls, operations as ops
+from vm.runtime import generated_support  # noqa: F401  (fills GEN_GLOBALS)
 from vm.runtime.debuginfo import GEN_GLOBALS, PROTO_INFOS, ProtoInfo
 from vm.runtime.table import Table
 from vm.runtime.values import INF, Cell, TailCall, Userdata
@@ -35,66 +36,6 @@ _ARITH = {O.OP_ADD: "+", O.OP_SUB: "-", O.OP_MUL: "*", O.OP_DIV: "/"}
 _ARITH_HELPER = {O.OP_ADD: "ADD", O.OP_SUB: "SUB", O.OP_MUL: "MUL", O.OP_DIV: "DIV",
                  O.OP_MOD: "MOD", O.OP_POW: "POW"}
 FIELDS_PER_FLUSH = 50
-
-
-def _for_prepare(init, limit, step):
-    """FORPREP's coercions and errors; returns the three loop numbers as floats."""
-    i = ops.to_number(init)
-    if i is None:
-        ops.runerror(b"'for' initial value must be a number")
-    lim = ops.to_number(limit)
-    if lim is None:
-        ops.runerror(b"'for' limit must be a number")
-    st = ops.to_number(step)
-    if st is None:
-        ops.runerror(b"'for' step must be a number")
-    return i, lim, st
-
-
-def _set_list(t, start, values):
-    if type(t) is Table:
-        t.set_array(values, start)
-        end = float(start + len(values) - 1)
-        if end > t.border:
-            t.border = end
-    else:
-        for i, v in enumerate(values):
-            ops.setindex(t, float(start + i), v, None)
-
-
-def _vararg_table(va):
-    t = Table()
-    t.set_array(va)
-    t[b"n"] = float(len(va))
-    return t
-
-
-def _settable(t, k, v):
-    ops.setindex(t, k, v, "A")
-
-
-def _setglobal(env, k, v):
-    ops.setindex(env, k, v, None)
-
-
-def _index(o, k):
-    return ops.index(o, k, "B")
-
-
-def _callfail(exc, fn, args):
-    return ops.call_failed(exc, fn, args)
-
-
-GEN_GLOBALS.update({
-    "Cell": Cell, "Table": Table, "TailCall": TailCall, "FN": FunctionType, "GG": GEN_GLOBALS,
-    "INF": INF, "USERDATA": Userdata,
-    "ADD": ops.arith_add, "SUB": ops.arith_sub, "MUL": ops.arith_mul, "DIV": ops.arith_div,
-    "MOD": ops.arith_mod, "POW": ops.arith_pow, "UNM": ops.arith_unm,
-    "LT": ops.less_than, "LE": ops.less_equal, "EQ": ops.equal, "LEN": ops.length,
-    "CONCAT": ops.concat, "INDEX": _index, "SETINDEX": _settable, "SETG": _setglobal,
-    "CALLFAIL": _callfail, "RUN_TAIL": calls.run_tail, "TAILOTHER": ops.tailcall_other,
-    "FORPREP": _for_prepare, "SETLIST": _set_list, "VARARGTABLE": _vararg_table,
-})
 
 
 class TranslateError(LuaError):
