@@ -21,11 +21,10 @@ the Python frame, so nothing is stored per instruction at run time.
 from __future__ import annotations
 
 import math
-from types import FunctionType
 
 from vm.bytecode import opcodes as O
 from vm.errors import LuaError
-from vm.runtime import calls, operations as ops
+from vm.runtime import operations as ops  # noqa: F401
 from vm.runtime import generated_support  # noqa: F401  (fills GEN_GLOBALS)
 from vm.runtime.debuginfo import GEN_GLOBALS, PROTO_INFOS, ProtoInfo
 from vm.runtime.table import Table
