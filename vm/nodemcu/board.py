@@ -461,6 +461,14 @@ class Board:
             roots.append(self.repl.pending)
         return measure(roots, rom_proto_ids(self.lfs.image))
 
+    def ram_strings(self) -> list[bytes]:
+        """debug.getstrings('RAM'): the interned strings reachable now (keywords and
+        metamethod names included, as the firmware's RAM string table holds them), minus
+        those in the mapped LFS image."""
+        from vm.nodemcu.memory import reachable_strings  # noqa: PLC0415
+        rom = set(self.lfs.rom_strings() or ())
+        return sorted(s for s in reachable_strings([self.lua.globals, self.lua.registry]) if s not in rom)
+
     def redirect_output(self, fn, serial_debug: bool) -> None:
         """node.output: path A into a pipe read by `fn` as a MEDIUM task."""
         if fn is None:

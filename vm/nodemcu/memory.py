@@ -119,3 +119,40 @@ def rom_proto_ids(image) -> set:
     if image is not None:
         walk(image.main)
     return found
+
+
+RESERVED = (b"and", b"break", b"do", b"else", b"elseif", b"end", b"false", b"for", b"function",
+            b"if", b"in", b"local", b"nil", b"not", b"or", b"repeat", b"return", b"then", b"true",
+            b"until", b"while", b"__index", b"__newindex", b"__gc", b"__mode", b"__eq", b"__add",
+            b"__sub", b"__mul", b"__div", b"__mod", b"__pow", b"__unm", b"__len", b"__lt",
+            b"__le", b"__concat", b"__call")
+
+
+def reachable_strings(roots) -> set:
+    """Every string reachable from `roots` (table keys and values, metatables, upvalues)."""
+    found = set(RESERVED)
+    seen: set = set()
+    stack = list(roots)
+    while stack:
+        value = stack.pop()
+        t = type(value)
+        if t is bytes:
+            found.add(value)
+            continue
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if t is Table:
+            for k, v in dict.items(value):
+                stack.append(k)
+                stack.append(v)
+            if value.meta is not None:
+                stack.append(value.meta)
+        elif t is FunctionType and value.__globals__ is GEN_GLOBALS:
+            for cell in value.__closure__ or ():
+                try:
+                    content = cell.cell_contents
+                except ValueError:
+                    continue
+                stack.append(content.v if type(content) is Cell else content)
+    return found

@@ -48,7 +48,15 @@ def test_reload_then_require_through_init(board):
     assert run(board, "=require('greet').hello('lfs')") == b"hello lfs\r\n> "
     assert run(board, "c = LFS.counter() print(c(), c())") == b"1\t2\r\n> "
     assert run(board, "=node.info('lfs').lfs_used > 0") == b"true\r\n> "
-    assert run(board, "s = debug.getstrings('ROM') =#s > 0") != b""
+    assert run(board, "s = debug.getstrings('ROM') print(#s > 10, s[1] < s[2])") == b"true\ttrue\r\n> "
+    ram = run(board, "=table.concat(debug.getstrings('RAM'), ' ')")
+    assert b" while " in ram and b"hello lfs" not in ram
+
+
+def test_getstrings_without_lfs(board):
+    assert run(board, "=debug.getstrings('ROM')") == b"nil\r\n> "
+    assert run(board, "=pcall(debug.getstrings, 'x')") == \
+        b"false\tbad argument #1 to '?' (invalid option 'x')\r\n> "
 
 
 def test_startup_command_runs_an_lfs_module(board):

@@ -124,6 +124,22 @@ def install(board, lua) -> None:
         board.stdout(b"\t".join(parts) + b"\n")
         return ()
 
+    @lua_function("getstrings")
+    def db_getstrings(*args):
+        which = opt_string(args, 0, b"RAM")
+        if which not in (b"RAM", b"ROM"):
+            from vm.stdlib.auxlib import arg_error  # noqa: PLC0415
+            arg_error(1, b"invalid option '%s'" % which)
+        strings = board.lfs.rom_strings() if which == b"ROM" else board.ram_strings()
+        if strings is None:
+            return (None,)
+        table = Table()
+        table.set_array(list(strings))
+        return (table,)
+
+    debug = g.rawget(b"debug")
+    if isinstance(debug, Table):
+        debug.rawset(b"getstrings", db_getstrings)
     g.rawset(b"print", lua_print)
     g.rawset(b"collectgarbage", lua_collectgarbage)
     g.rawset(b"tostring", lua_tostring)
