@@ -1,6 +1,6 @@
 """Project settings from `espconsole.toml`, with a default for every key (design.md §2).
 
-Only the `[lfs]` table is read here so far:
+The `[lfs]` table (builds) and the `[console]` table (the console app):
 
     [lfs]
     sources = "lfs"            # folder(s) or .lua files whose modules go into the image
@@ -10,6 +10,10 @@ Only the `[lfs]` table is read here so far:
     variant = "float"          # firmware build: "float", "integer" or "float-unpacked"
     timestamp = 1767225600     # fixed build time for reproducible images (default: now)
     compression = "exact"      # "exact": luac.cross's bytes; "fast": zlib, same image, ~10x faster
+
+    [console]
+    auto_deploy = true         # deploy the image after every successful save-triggered build
+    compression = "fast"       # the console's builds; default: lfs.compression when set, else "fast"
 
 Paths are relative to the project folder. TOML numbers may be written in hex (0x10000).
 """
@@ -51,9 +55,16 @@ class LfsSettings:
 
 
 @dataclass
+class ConsoleSettings:
+    auto_deploy: bool = True
+    compression: str = "fast"
+
+
+@dataclass
 class ProjectConfig:
     root: Path
     lfs: LfsSettings = field(default_factory=LfsSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
 
     @property
     def state_dir(self) -> Path:
@@ -194,4 +205,26 @@ def load_config(root: str | Path) -> ProjectConfig:
     if not isinstance(lfs, dict):
         raise ConfigError(f"{path}: [lfs] must be a table")
     config.lfs = _lfs_settings(lfs, path)
+    console = data.get("console", {})
+    if not isinstance(console, dict):
+        raise ConfigError(f"{path}: [console] must be a table")
+    config.console = _console_settings(console, path,
+                                       lfs.get("compression", ConsoleSettings.compression))
     return config
+
+
+def _console_settings(table: dict, path: Path, build_compression: str) -> ConsoleSettings:
+    unknown = set(table) - {"auto_deploy", "compression"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key console.{sorted(unknown)[0]}")
+    settings = ConsoleSettings(compression=build_compression)
+    if "auto_deploy" in table:
+        if not isinstance(table["auto_deploy"], bool):
+            raise ConfigError(f"{path}: console.auto_deploy must be true or false")
+        settings.auto_deploy = table["auto_deploy"]
+    if "compression" in table:
+        if table["compression"] not in COMPRESSION_NAMES:
+            raise ConfigError(
+                f"{path}: console.compression must be one of {', '.join(COMPRESSION_NAMES)}")
+        settings.compression = table["compression"]
+    return settings
