@@ -26,17 +26,15 @@ def _for_prepare(init, limit, step):
 
 def _set_list(t, start, values):
     if type(t) is Table:
+        t.note_array_size(start + len(values) - 1)
         t.set_array(values, start)
-        end = float(start + len(values) - 1)
-        if end > t.border:
-            t.border = end
     else:
         for i, v in enumerate(values):
             ops.setindex(t, float(start + i), v, None)
 
 
 def _vararg_table(va):
-    t = Table()
+    t = Table((len(va), 1))
     t.set_array(va)
     t[b"n"] = float(len(va))
     return t

@@ -140,7 +140,7 @@ def rawset(t, key, value):
         except LuaError as e:
             runerror(e.value)
     if value is None:
-        dict.pop(t, nk, None)
+        t.clear_key(nk)
     else:
         dict.__setitem__(t, nk, value)
 

@@ -588,7 +588,8 @@ class _FunctionWriter:
         elif op == O.OP_SETTABLE:
             self._settable(a, b, c, em)
         elif op == O.OP_NEWTABLE:
-            em(f"{R(a)} = Table()")
+            hint = (O.fb_to_int(b), O.fb_to_int(c))
+            em(f"{R(a)} = Table({hint!r})" if hint != (0, 0) else f"{R(a)} = Table()")
             kf.discard(a)
         elif op == O.OP_SELF:
             em(f"S = {R(b)}")
