@@ -181,8 +181,9 @@ def test_no_reconnect_when_disabled(echo_server):
         assert echo_server.accepted == 1
 
 
-def test_link_for_port():
+def test_link_for_port(tmp_path):
     link = link_for_port("loop://", 9600)
     assert isinstance(link, SerialLink) and link.baud == 9600
-    with pytest.raises(LinkUnsupported):
-        link_for_port("emu")
+    emulated = link_for_port("emu", project_dir=str(tmp_path))
+    assert emulated.description == "emulated" and not emulated.is_open
+    emulated.endpoint.close()

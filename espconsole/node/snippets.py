@@ -1,0 +1,298 @@
+"""Every piece of Lua the host sends to a node: the resident helper and the one-line commands that call it.
+
+The helper is a global table `_EC` installed per boot, in groups, on demand (`HELPER_GROUPS`,
+sent by `install_lines` as checksummed pieces, every REPL line ≤ 200 bytes).  It uses only APIs of the default NodeMCU
+module set (file, node, tmr, uart) and plain Lua 5.1, so the same code runs on real firmware
+without `encoder` or `crypto`.  Every reply it makes is a *record* written raw with
+`uart.write` (never translated, never echoed)::
+
+    0x02 TAG NONCE ":" LENGTH ":" DATA 0x03
+
+TAG is one letter, NONCE the host's per-command token.  A record cannot appear in the REPL's
+echo of a command, because the host only ever sends printable ASCII in command lines.
+
+Tags: S sync, H helper batch done, R receiver ready, D transfer done, F failed, A aborted,
+B exec begins, K exec ok, E Lua error, I info, L listing, C file checksum, T download start,
+Z last transfer status, P raw result of a one-line call.
+
+Frames (framing.py) are handled by `_EC.k`, the `uart.on("data", "\\255", _EC.k, 0)`
+callback: checks END, unescapes with one `gsub`, verifies LEN and Fletcher-16 computed from
+the plain sums of one loop (`_EC.s`), writes the payload only when SEQ is the expected one,
+keeps a running Adler-32 of the file, and answers 0x06 SEQ 0x17 (ACK) or 0x15 EXPECTED 0x17
+(NAK).  A timer (`_EC.dog`, once a second) aborts after `w` silent seconds and restores the REPL.
+"""
+
+from __future__ import annotations
+
+HELPER_VERSION = "1"
+HELPER_TABLE = "_EC"
+TEMP_NAME = "~up.tmp"
+MAX_LINE = 200
+DOWNLOAD_CHUNK = 240
+FRAMES_PER_TASK = 16
+
+# The helper, in groups installed on demand.  Each group is Lua source sent as a verified blob
+# (see `install_lines`); the last statement of each group records the group letter in _EC.G.
+HELPER_GROUPS: dict[str, str] = {
+    # b: the table (version, installed groups, escape maps, temp name), record writer, sums,
+    #    status of the last transfer
+    "b": r'''
+_EC={v="@VERSION@",G="",T="@TEMP@",o={},
+ U={["\1"]="\254",["\2"]="\255",["\3"]="\n",["\4"]="\r"},
+ E={["\254"]="\254\1",["\255"]="\254\2",["\n"]="\254\3",["\r"]="\254\4"}}
+function _EC.r(t,n,s) s=s or "" uart.write(0,"\2"..t..n..":"..#s..":"..s.."\3") end
+function _EC.s(d,i,j) local t,a,b={d:byte(i,j)},0,0
+ for k=1,#t do a=a+t[k] b=b+a end return a,b end
+function _EC.st(n) _EC.r("Z",n,_EC.last or "") end
+''',
+    # u: the frame receiver.  rx arms it (f target, "" = into memory; z size; A B Adler
+    #    halves; n nonce; w watchdog seconds; ka kb sums of the arguments, so a command line
+    #    damaged on the wire is refused instead of writing the wrong file)
+    "u": r'''
+function _EC.rx(f,z,A,B,n,w,ka,kb) local R=_EC
+ local a,b=R.s(f..":"..z..":"..A..":"..B..":"..n..":"..w,1,-1)
+ if a%65521~=ka or b%65521~=kb then return R.r("F",n,"damaged command") end
+ if f~="" then file.remove(R.T) R.fd=file.open(R.T,"w")
+  if not R.fd then return R.r("F",n,"cannot create "..R.T) end end
+ R.f,R.z,R.A,R.B,R.n,R.w=f,z,A,B,n,w R.q,R.c,R.a,R.b,R.o,R.g,R.j=0,0,1,0,{},0,0
+ R.t=tmr.create() R.t:alarm(1000,tmr.ALARM_AUTO,R.dog)
+ uart.on("data","\255",R.k,0) R.r("R",n) end
+function _EC.k(d) local R=_EC local m=#d R.g=1
+ if d:byte(m)~=255 then return uart.write(0,21,R.q,23) end
+ if m<2 then return end
+ d=d:sub(1,m-1):gsub("\254(.)",R.U) m=#d
+ local q,l=d:byte(1,2)
+ if m<4 or (l~=m-4 and l~=255) then return uart.write(0,21,R.q,23) end
+ local a,b=R.s(d,3,m-2) local x,y=d:byte(m-1,m) local h=q+l
+ if (h+a)%255~=x or (h+q+(m-4)*h+b)%255~=y then return uart.write(0,21,R.q,23) end
+ if l==255 then return R.fin("A","aborted by the host") end
+ if q~=R.q then local o=(R.q-q)%256<9
+  return uart.write(0,o and 6 or 21,o and q or R.q,23) end
+ if l==0 then return R.fin("D") end
+ local p=d:sub(3,m-2)
+ if not R.fd then R.o[#R.o+1]=p
+ elseif not R.fd:write(p) then return R.fin("F","write failed (file system full?)") end
+ R.b=(R.b+l*R.a+b)%65521 R.a=(R.a+a)%65521 R.c=R.c+l R.q=(q+1)%256
+ uart.write(0,6,q,23) end
+function _EC.dog() local R=_EC
+ if R.g>0 then R.g,R.j=0,0 else R.j=R.j+1
+  if R.j>=R.w then R.fin("A","no data for "..R.w.." s") end end end
+function _EC.fin(t,e) local R=_EC uart.on("data")
+ if R.t then R.t:unregister() R.t=nil end
+ if R.fd then R.fd:close() R.fd=nil end
+ if t=="D" and (R.c~=R.z or R.a~=R.A or R.b~=R.B) then t,e="F","whole-file checksum mismatch" end
+ if t=="D" and R.f~="" then file.remove(R.f)
+  if not file.rename(R.T,R.f) then t,e="F","cannot rename "..R.T.." to "..R.f end end
+ if t~="D" and R.f~="" then file.remove(R.T) end
+ if t=="D" and R.f=="" then R.code=table.concat(R.o) end
+ R.o={} e=e or (R.c.." "..R.a.." "..R.b) R.last=t..R.n..":"..e R.r(t,R.n,e) end
+''',
+    # x: exec (c = code, or nil for the chunk just received into memory) under xpcall
+    "x": r'''
+function _EC.x(n,c) local R=_EC if not c then c,R.code=R.code,nil end
+ if not c then return R.r("F",n,"no code received") end
+ local f,e=loadstring(c,"=stdin") R.r("B",n)
+ if not f then return R.r("E",n,e) end
+ R.p(n,xpcall(f,debug.traceback)) end
+function _EC.p(n,ok,...)
+ if not ok then return _EC.r("E",n,tostring((...))) end
+ if select("#",...)>0 then print(...) end _EC.r("K",n) end
+''',
+    # i: the info probe, key=value lines; absent APIs are left out
+    "i": r'''
+function _EC.i(n) local t={}
+ local function a(k,v) if v~=nil then t[#t+1]=k.."="..tostring(v) end end
+ a("heap",node.heap()) a("chipid",node.chipid and node.chipid())
+ local ok,r,u,z=pcall(file.fsinfo)
+ if ok then a("fs.remaining",r) a("fs.used",u) a("fs.total",z) end
+ for _,g in ipairs({"hw","sw_version","build_config","lfs"}) do
+  local ok,v=pcall(node.info,g)
+  if ok and type(v)=="table" then for k,x in pairs(v) do a(g.."."..k,x) end end end
+ if node.getpartitiontable then
+  for k,x in pairs(node.getpartitiontable()) do a("pt."..k,x) end end
+ local L=node.LFS
+ if L then a("lfs.time",L.time) local l=L.list() if l then a("lfs.modules",table.concat(l,",")) end end
+ for _,m in ipairs({"encoder","crypto","sjson","wifi","net"}) do a("mod."..m,_G[m]~=nil) end
+ _EC.r("I",n,table.concat(t,"\n")) end
+''',
+    # l: listing, "remaining used total" then NUL-separated name/size pairs
+    "l": r'''
+function _EC.l(n) local t={}
+ for k,v in pairs(file.list()) do t[#t+1]=k.."\0"..v end
+ local r,u,z=file.fsinfo()
+ _EC.r("L",n,r.." "..u.." "..z.."\0"..table.concat(t,"\0")) end
+''',
+    # h: whole-file Adler-32 of a node file, "size A B"
+    "h": r'''
+function _EC.h(n,f) local R,A,B,c=_EC,1,0,0 local fd=file.open(f,"r")
+ if not fd then return R.r("F",n,"no such file: "..f) end
+ while true do local d=fd:read(@CHUNK@) if not d then break end
+  local a,b=R.s(d,1,-1) local l=#d B=(B+l*A+b)%65521 A=(A+a)%65521 c=c+l tmr.wdclr() end
+ fd:close() R.r("C",n,c.." "..A.." "..B) end
+''',
+    # d: download sender, frames i .. i+c-1 of file f, a few per task so the SDK keeps running
+    "d": r'''
+function _EC.tx(n,f,i,c) local R=_EC local fd=file.open(f,"r")
+ if not fd then return R.r("F",n,"no such file: "..f) end
+ R.r("T",n,tostring(fd:seek("end"))) fd:seek("set",i*@CHUNK@)
+ local function st()
+  for _=1,@PER_TASK@ do local d=c>0 and fd:read(@CHUNK@)
+   if not d then fd:close() return R.r("D",n) end
+   local a,b=R.s(d,1,-1) local q,l=i%256,#d local h=q+l
+   uart.write(0,(string.char(q,l)..d..string.char((h+a)%255,(h+q+l*h+b)%255)):gsub("[\254\255\n\r]",R.E),"\255")
+   i,c=i+1,c-1 end
+  node.task.post(0,st) end
+ st() end
+''',
+}
+
+
+def lua_string(data: bytes | str) -> str:
+    """A Lua string literal made of printable ASCII only (so its echo is harmless)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    out = ['"']
+    for byte in data:
+        if byte == 0x22:
+            out.append('\\"')
+        elif byte == 0x5C:
+            out.append("\\\\")
+        elif 0x20 <= byte < 0x7F:
+            out.append(chr(byte))
+        else:
+            out.append(f"\\{byte:03d}")
+    out.append('"')
+    return "".join(out)
+
+
+def lua_number(value: int) -> str:
+    return str(int(value))
+
+
+def _call(function: str, *args: str) -> str:
+    return f"{HELPER_TABLE}.{function}({','.join(args)})"
+
+
+def group_source(group: str) -> bytes:
+    """The Lua source of one helper group, ending with the statement that records it."""
+    text = (HELPER_GROUPS[group].strip("\n").replace("@VERSION@", HELPER_VERSION)
+            .replace("@TEMP@", TEMP_NAME).replace("@CHUNK@", str(DOWNLOAD_CHUNK))
+            .replace("@PER_TASK@", str(FRAMES_PER_TASK)))
+    return (text + f'\n{HELPER_TABLE}.G={HELPER_TABLE}.G.."{group}"\n').encode("ascii")
+
+
+def plain_sums(data: bytes) -> tuple[int, int]:
+    """(Σ bytes, Σ running sums) mod 65521: the check the node's loader and rx compute."""
+    a = b = 0
+    for byte in data:
+        a += byte
+        b += a
+    return a % 65521, b % 65521
+
+
+def install_lines(group: str, nonce: str) -> list[str]:
+    """REPL lines that install a helper group so that a byte damaged on the wire cannot
+    install broken code: the source travels as string pieces collected in `_ECB`, and a
+    loader line runs it only when length and sums match, then writes an H record with the
+    outcome ("1" loaded, "0" refused)."""
+    source = group_source(group)
+    lines = ["_ECB={}"]
+    prefix = "_ECB[#_ECB+1]="
+    start = 0
+    while start < len(source):
+        end = start + 1
+        while end < len(source) and len(lua_string(source[start:end + 1])) + len(prefix) <= MAX_LINE:
+            end += 1
+        lines.append(prefix + lua_string(source[start:end]))
+        start = end
+    a, b = plain_sums(source)
+    lines.append("_ECB=table.concat(_ECB) local a,b,s=0,0,_ECB "
+                 "for i=1,#s do a=a+s:byte(i) b=(b+a)%65521 end _ECK=#s..':'..a%65521 ..':'..b")
+    lines.append(f"local k=0 if _ECK=='{len(source)}:{a}:{b}' then k=1 loadstring(_ECB)() end "
+                 f'_ECB,_ECK=nil uart.write(0,"\\2H{nonce}:1:"..k.."\\3")')
+    return lines
+
+
+def sync_probe(nonce: str) -> str:
+    """Reports "version:groups" of the helper present (or "-") in an S record; needs no helper."""
+    t = HELPER_TABLE
+    return (f'local s={t} and {t}.v..":"..{t}.G or "-" '
+            f'uart.write(0,"\\2S{nonce}:"..#s..":"..s.."\\3")')
+
+
+# A line that turns any pending multi-line chunk (open block, long string or long comment of
+# level 0-4) into a hard syntax error, so the REPL discards it.
+CHUNK_BREAKER = "]]]=]]==]]===]]====]"
+
+
+def arm_receiver(target: str, size: int, adler: tuple[int, int], nonce: str, watchdog: int) -> str:
+    """Arm `_EC.rx`; the last two arguments let the node check the others arrived intact."""
+    signed = f"{target}:{int(size)}:{adler[0]}:{adler[1]}:{nonce}:{int(watchdog)}"
+    ka, kb = plain_sums(signed.encode("utf-8"))
+    return _call("rx", lua_string(target), lua_number(size), lua_number(adler[0]),
+                 lua_number(adler[1]), lua_string(nonce), lua_number(watchdog),
+                 lua_number(ka), lua_number(kb))
+
+
+def transfer_status(nonce: str) -> str:
+    return _call("st", lua_string(nonce))
+
+
+def exec_code(nonce: str, code: bytes | None) -> str:
+    """Run `code` (None: the chunk just uploaded into memory)."""
+    if code is None:
+        return _call("x", lua_string(nonce))
+    return _call("x", lua_string(nonce), lua_string(code))
+
+
+def info_probe(nonce: str) -> str:
+    return _call("i", lua_string(nonce))
+
+
+def list_files(nonce: str) -> str:
+    return _call("l", lua_string(nonce))
+
+
+def file_checksum(nonce: str, name: str) -> str:
+    return _call("h", lua_string(nonce), lua_string(name))
+
+
+def download(nonce: str, name: str, first: int, count: int) -> str:
+    return _call("tx", lua_string(nonce), lua_string(name), lua_number(first), lua_number(count))
+
+
+def call_and_report(nonce: str, expression: str) -> str:
+    """Evaluate a Lua expression and report tostring() of its first value in a P record."""
+    return f'{HELPER_TABLE}.r("P",{lua_string(nonce)},tostring(({expression})))'
+
+
+def remove_file(name: str) -> str:
+    return f"file.remove({lua_string(name)}) return not file.exists({lua_string(name)})"
+
+
+def rename_file(old: str, new: str) -> str:
+    return f"return file.rename({lua_string(old)},{lua_string(new)})"
+
+
+def lfs_reload(name: str) -> str:
+    """node.LFS.reload returns an error string on failure and reboots on success."""
+    quoted = lua_string(name)
+    return f"local L=node.LFS return tostring(L and L.reload({quoted}) or node.flashreload({quoted}))"
+
+
+def set_partition_table(values: dict[str, int]) -> str:
+    fields = ",".join(f"{key}={int(value)}" for key, value in sorted(values.items()))
+    return f"node.setpartitiontable({{{fields}}})"
+
+
+def restart() -> str:
+    return "node.restart()"
+
+
+def set_baud(baud: int) -> str:
+    """Switch the node's UART; the echo setting (6th argument) is left as it is."""
+    return f"uart.setup(0,{int(baud)},8,0,1)"
+
+
+def set_echo(baud: int, echo: bool) -> str:
+    return f"uart.setup(0,{int(baud)},8,0,1,{1 if echo else 0})"
