@@ -101,6 +101,8 @@ class Board:
         self._heap_baseline = 0
         self._mount_deferred = False
         self._sleep_until = None
+        self.port_map: dict[int, int] = {}     # net servers: node port -> port on 127.0.0.1
+        self.on_port_mapped = None             # host hook fn(node_port, host_port)
 
     # -- ByteEndpoint ----------------------------------------------------------------------------
 
@@ -357,6 +359,21 @@ class Board:
         message = result if result is not None else b"nil"
         self.scheduler.post(HIGH, lambda: self._report_error(message))
         return None
+
+    def call_unprotected(self, fn, *args) -> None:
+        """lua_call outside any protected call (the network stack's callbacks): an error is a
+        PANIC on path B, then the CPU spins until the watchdog resets the chip."""
+        from vm.runtime.calls import ccall  # noqa: PLC0415
+        try:
+            ccall(fn, *args)
+        except LuaError as failure:
+            value = failure.value
+            if isinstance(value, float):
+                from vm.runtime.values import number_to_bytes  # noqa: PLC0415
+                value = number_to_bytes(value)
+            text = value if isinstance(value, bytes) else b"(null)"
+            self.uart.debug(b"PANIC: unprotected error in call to Lua API (" + text + b")\n")
+            self.hang_until_watchdog()
 
     def _report_error(self, message) -> None:
         handler = self.onerror

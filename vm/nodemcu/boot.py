@@ -61,6 +61,16 @@ class BoardProfile:
     flash_mode: int = 0
     flash_speed: int = 40000000
     free_heap: int = 44000
+    # the emulated network (wifi_station.py, net_module.py)
+    wifi_default_mode: int = 2                    # SOFTAP after a full erase [U]
+    wifi_networks: tuple = ()                     # (ssid, pwd|None, channel, bssid); (): any
+    wifi_connect_delay: float = 2.0               # association takes about this long [U]
+    wifi_dhcp_delay: float = 0.5
+    sta_ip: str = "192.168.1.100"
+    sta_netmask: str = "255.255.255.0"
+    sta_gateway: str = "192.168.1.1"
+    host_ip: str = "192.168.1.2"                  # how the node sees connections from the host
+    dns_hosts: tuple = (("localhost", "127.0.0.1"),)
 
     @property
     def lfs_store(self) -> int:
