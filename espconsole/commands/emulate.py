@@ -38,9 +38,17 @@ def _board(args):
 
     folder = args.state or default_state_dir(args.dir)
     try:
-        return Board(folder, boot_baud=args.baud)
+        board = Board(folder, boot_baud=args.baud)
     except StateLocked as exc:
         raise EspConsoleError(f"espconsole emulate: {exc}") from None
+    board.on_port_mapped = _announce_port
+    return board
+
+
+def _announce_port(node_port: int, host_port: int) -> None:
+    """A net server on the node listens: tell host tools where it is (the node's addresses
+    all map to 127.0.0.1; a privileged or taken port gets a free one)."""
+    print(f"net: node port {node_port} -> 127.0.0.1:{host_port}", file=sys.stderr, flush=True)
 
 
 def _serve_pty(args) -> int:

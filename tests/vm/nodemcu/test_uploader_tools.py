@@ -185,3 +185,22 @@ def test_nodemcu_tool_upload_fsinfo_run(emulator, tmp_path):
     info = tool("fsinfo")
     assert "hi.lua" in info and "Free Disk Space" in info
     assert "hi from nodemcu-tool" in tool("run", "hi.lua")
+
+
+def test_emulate_announces_node_server_ports_for_host_clients(tmp_path):
+    """A net server on the emulated node is reachable from the host at the announced port."""
+    import socket  # noqa: PLC0415
+    with EmulatorProcess(tmp_path) as emulator, serial.Serial(emulator.pty, 115200, timeout=5) as port:
+        port.write(b"srv = net.createServer() srv:listen(8266, function(c) c:send('hi from node', "
+                   b"function(s) s:close() end) end)\n")
+        line = emulator.process.stderr.readline().decode()
+        match = re.fullmatch(r"net: node port 8266 -> 127\.0\.0\.1:(\d+)\n", line)
+        assert match, line
+        with socket.create_connection(("127.0.0.1", int(match.group(1))), timeout=10) as client:
+            data = b""
+            while True:
+                chunk = client.recv(100)
+                if not chunk:
+                    break
+                data += chunk
+        assert data == b"hi from node"
