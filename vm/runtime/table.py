@@ -15,6 +15,14 @@ logs the keys added since the previous event (they are the newest entries of the
 removal. The layout is replayed from that log only when a traversal starts or `#` needs it, and
 cached until the key set changes.
 
+Approximations: (1) the collector's dead keys are not modelled (see vm.runtime.tablelayout);
+(2) when a table of more than 1024 entries sees more than twice its size in removals between
+two replays, the log is dropped (replaying it would cost more than the program's own work) and
+the layout is later rebuilt as if the current keys had been stored in the dict's order into a
+fresh table; (3) after a weak-table sweep the swept table's history is dropped the same way, so
+that the history holds no references to collectable keys; (4) nil stored by SETLIST into an
+absent slot is assumed to fall in the array part.
+
 `next` walks a snapshot of the keys in Lua's order taken when a traversal starts. Assigning to
 existing fields or clearing them during a traversal is fine, as in Lua.
 """
@@ -68,6 +76,7 @@ index_miss = None
 
 _FLOATS: list = []          # 1.0, 2.0, ... grown on demand
 _COMPACT_SLACK = 64         # replay the log once it is this much longer than twice the table
+_EXACT_CHURN_LIMIT = 1024   # ... but past this size, drop it instead (approximation)
 
 
 def _floats(n: int) -> list:
@@ -164,11 +173,24 @@ class Table(dict):
             h = self._hist = _History()
         log = self._log_new_keys(h)
         log.append((key,))
-        dict.pop(self, key, None)
-        h.known = n = len(self)
+        n = len(self)
+        keep_dense = h.dense_version == h.events and h.dense == n
+        if dict.pop(self, key, None) is not None:
+            if keep_dense:
+                keep_dense = key == float(n) and type(key) is float
+                h.dense = n - 1
+            n -= 1
+        h.known = n
         h.events += 1
+        if keep_dense:
+            h.dense_version = h.events       # still exactly 1..dense: a stack pop keeps `#` cheap
         if len(log) > 2 * n + _COMPACT_SLACK:
-            self._layout()
+            if n <= _EXACT_CHURN_LIMIT:
+                self._layout()
+            else:
+                # A big table with heavy churn: forget the removals (see the module docstring).
+                h.layout = h.log = None
+                h.known = 0
 
     def note_array_size(self, n: int) -> None:
         """SETLIST is about to store up to t[n]: Lua grows the array part to n first."""
@@ -367,6 +389,13 @@ def _count_weak_slots(t, weak_keys, weak_values, weak_refs) -> None:
 
 def sweep_weak_tables() -> None:
     _gc.collect()
+    for t in list(WEAK_TABLES):
+        h = t._hist        # its layout and log hold references of their own
+        if h is not None:
+            h.layout = h.log = None
+            h.known = 0
+            if h.snap_last < 0:
+                h.snap = h.snap_pos = h.snap_version = None
     for _ in range(10):
         weak_refs = {}     # id -> [object, references held by weak slots]
         tables = []

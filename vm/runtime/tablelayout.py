@@ -72,6 +72,19 @@ def number_hash(x: float) -> int:
     return (lo + hi) & 0xFFFFFFFF
 
 
+def raw_hash(k) -> int:
+    """k's hash before reduction to a node index: >= 0 for power-of-two masking (strings,
+    booleans), ~h < 0 for reduction modulo an odd size (numbers, other objects)."""
+    t = type(k)
+    if t is bytes:
+        return string_hash(k)
+    if t is float:
+        return ~number_hash(k)
+    if t is BoolKey:
+        return 1 if k.value else 0
+    return ~(id(k) & 0xFFFFFFFF)
+
+
 def ceil_log2(n: int) -> int:
     return (n - 1).bit_length()
 
@@ -85,11 +98,12 @@ def array_index(k) -> int:
 
 class Layout:
     """The array size and node array a Lua 5.1 table would have after the same history."""
-    __slots__ = ("asize", "size", "dummy", "keys", "nxt", "where", "live", "lastfree")
+    __slots__ = ("asize", "size", "dummy", "keys", "nxt", "where", "live", "lastfree", "hashes")
 
     def __init__(self, narray: int = 0, nhash: int = 0):
         self.asize = narray
         self.live = set()
+        self.hashes = {}         # key -> raw hash: >= 0 reduced by mask, < 0 (~h) by modulo
         self._new_nodes(nhash)
 
     def _new_nodes(self, n: int) -> None:
@@ -111,37 +125,38 @@ class Layout:
 
     # ----- placement -------------------------------------------------------------------------
     def main_position(self, k) -> int:
-        t = type(k)
-        size = self.size
-        if t is bytes:
-            return string_hash(k) & (size - 1)
-        if t is float:
-            return number_hash(k) % ((size - 1) | 1)
-        if t is BoolKey:
-            return (1 if k.value else 0) & (size - 1)
-        return (id(k) & 0xFFFFFFFF) % ((size - 1) | 1)
-
-    def _free_position(self) -> int:
-        keys = self.keys
-        while self.lastfree > 0:
-            self.lastfree -= 1
-            if keys[self.lastfree] is None:
-                return self.lastfree
-        return -1
+        h = self.hashes.get(k)
+        if h is None:
+            h = self.hashes[k] = raw_hash(k)
+        if h >= 0:
+            return h & (self.size - 1)
+        return (~h) % ((self.size - 1) | 1)
 
     def _new_key(self, k) -> None:
         """Give k (absent from both parts) a node, rehashing when none is free."""
-        keys, nxt = self.keys, self.nxt
-        mp = self.main_position(k)
+        keys, nxt, hashes = self.keys, self.nxt, self.hashes
+        size = self.size
+        h = hashes.get(k)
+        if h is None:
+            h = hashes[k] = raw_hash(k)
+        mp = h & (size - 1) if h >= 0 else (~h) % ((size - 1) | 1)
         mk = keys[mp]
         if self.dummy or (mk is not None and mk in self.live):
-            free = self._free_position()
+            free = self.lastfree
+            while free > 0:
+                free -= 1
+                if keys[free] is None:
+                    break
+            else:
+                free = -1
+            self.lastfree = max(free, 0)
             if free < 0:
                 self._rehash(k)
-                if not (0 < array_index(k) <= self.asize):
+                if not (type(k) is float and 1.0 <= k <= self.asize and k.is_integer()):
                     self._new_key(k)
                 return
-            other = self.main_position(mk)
+            h = hashes[mk]
+            other = h & (size - 1) if h >= 0 else (~h) % ((size - 1) | 1)
             if other != mp:
                 # The occupant is not in its main position: move it to the free node.
                 while nxt[other] != mp:
@@ -162,14 +177,15 @@ class Layout:
 
     def _place(self, k) -> None:
         """Make sure k has a slot (array or node), as assignment does before storing."""
-        i = array_index(k)
-        if 0 < i <= self.asize or k in self.where:
+        if type(k) is float and 1.0 <= k <= self.asize and k.is_integer():
             return
-        self._new_key(k)
+        if k not in self.where:
+            self._new_key(k)
 
     # ----- events ----------------------------------------------------------------------------
     def set(self, k) -> None:
-        self._place(k)
+        if not (type(k) is float and 1.0 <= k <= self.asize and k.is_integer()) and k not in self.where:
+            self._new_key(k)
         self.live.add(k)
 
     def clear(self, k) -> None:
@@ -185,10 +201,11 @@ class Layout:
         nums = [0] * (MAXBITS + 1)
         nint = 0
         for k in self.live:
-            i = array_index(k)
-            if i:
-                nums[(i - 1).bit_length()] += 1
-                nint += 1
+            if type(k) is float and 1.0 <= k <= MAXASIZE:
+                i = int(k)
+                if i == k:
+                    nums[(i - 1).bit_length()] += 1
+                    nint += 1
         i = array_index(extra)
         if i:
             nums[(i - 1).bit_length()] += 1
@@ -201,21 +218,64 @@ class Layout:
         old_asize = self.asize
         old_keys = self.keys
         live = self.live
+        hashes = self.hashes
+        self.hashes = {k: h for k, h in hashes.items() if k in live} if len(hashes) > 2 * len(live) else hashes
         if asize > old_asize:
             self.asize = asize
         self._new_nodes(nhash)
         if asize < old_asize:
             self.asize = asize
-            for i in range(asize + 1, old_asize + 1):
-                k = float(i)
-                if k in live:
-                    self._new_key(k)
+            order = [float(i) for i in range(asize + 1, old_asize + 1) if float(i) in live]
+        else:
+            order = []
+        fa = float(self.asize)
         for j in range(len(old_keys) - 1, -1, -1):
             k = old_keys[j]
             if k is not None and k in live:
-                i = array_index(k)
-                if not (0 < i <= self.asize):
-                    self._new_key(k)
+                if type(k) is float and 1.0 <= k <= fa and k.is_integer():
+                    continue
+                order.append(k)
+        if order:
+            self._reinsert(order)
+
+    def _reinsert(self, order: list) -> None:
+        """_new_key for each of `order` into fresh nodes with room for all (no rehash, no dead keys)."""
+        keys, nxt, where, hashes = self.keys, self.nxt, self.where, self.hashes
+        size = self.size
+        mask = size - 1
+        odd = mask | 1
+        lastfree = self.lastfree
+        for k in order:
+            h = hashes.get(k)
+            if h is None:
+                h = hashes[k] = raw_hash(k)
+            mp = h & mask if h >= 0 else (~h) % odd
+            mk = keys[mp]
+            if mk is not None:
+                while lastfree > 0:
+                    lastfree -= 1
+                    if keys[lastfree] is None:
+                        break
+                else:
+                    raise AssertionError("table layout: no free node while resizing")
+                free = lastfree
+                h = hashes[mk]
+                other = h & mask if h >= 0 else (~h) % odd
+                if other != mp:
+                    while nxt[other] != mp:
+                        other = nxt[other]
+                    nxt[other] = free
+                    keys[free] = mk
+                    nxt[free] = nxt[mp]
+                    where[mk] = free
+                    nxt[mp] = -1
+                else:
+                    nxt[free] = nxt[mp]
+                    nxt[mp] = free
+                    mp = free
+            keys[mp] = k
+            where[k] = mp
+        self.lastfree = lastfree
 
     # ----- reading ---------------------------------------------------------------------------
     def order(self) -> list:
