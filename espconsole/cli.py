@@ -16,7 +16,8 @@ COMMANDS = {
     "emulate": ("emulate", "run the emulated NodeMCU node (--pty serves it on a pseudo-terminal)"),
 }
 
-USAGE = """usage: espconsole COMMAND [ARGS...]
+USAGE = """usage: espconsole [DIR] [--port PORT] [--baud N]    the console on project DIR
+       espconsole COMMAND [ARGS...]
 
 commands:
 {commands}
@@ -33,6 +34,8 @@ def usage_text() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv and sys.stdin.isatty() and sys.stdout.isatty():
+        argv = ["."]                     # the console on the current folder
     if not argv or argv[0] in ("-h", "--help"):
         sys.stdout.write(usage_text())
         return 0 if argv else 2
@@ -41,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     name = argv[0]
     if name not in COMMANDS:
-        sys.stderr.write(f"espconsole: unknown command '{name}'\n" + usage_text())
-        return 2
+        # anything else is the console: a project folder and/or its options
+        from espconsole.tui.run import run as run_console
+        return run_console(argv)
     module = importlib.import_module(f"espconsole.commands.{COMMANDS[name][0]}")
     return module.run(argv[1:])
 

@@ -192,6 +192,7 @@ class SessionActions:
             self._node.ensure_helper()
             self._refresh_info()
         self._notice("partition table written; the node restarted")
+        self._sync_spiffs()             # a moved SPIFFS comes back formatted
         if self.project.last is not None and self.project.last.ok and self.auto_deploy \
                 and not self._node_is_current() and self.info.partitions.get("lfs_size"):
             self._deploy()

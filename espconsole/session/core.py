@@ -202,6 +202,9 @@ class Session(SessionActions):
         if info is not None:
             self.partition_view = partition_view(info.partitions, info.flash_size, image)
             self._emit(ev.PartitionsChanged(self.partition_view))
+        if status is None:
+            self._set_state()
+            return                      # no rows before the first build has seen the project
         lfs_time = info.lfs_time if info else None
         self.module_rows = self.project.rows(lfs_time, info.lfs_modules if info else None)
         self._emit(ev.ModulesChanged(self.module_rows))

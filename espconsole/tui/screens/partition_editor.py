@@ -28,8 +28,9 @@ class PartitionEditor(ModalScreen[dict | None]):
             yield Label("Partition table", classes="dialog-title")
             yield Label("LFS size (bytes, 0x…, or 64K)")
             yield Input(f"0x{lfs.size:x}" if lfs else "0x20000", id="lfs-size")
-            yield Label("SPIFFS size (0 = the rest of the flash)")
-            yield Input(f"0x{fs.size:x}" if fs else "0", id="spiffs-size")
+            now = f"; now 0x{fs.size:x}" if fs else ""
+            yield Label(f"SPIFFS size (0 = the rest of the flash{now})")
+            yield Input("0", id="spiffs-size")
             yield Label("", id="partition-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Apply", variant="warning", id="apply")
