@@ -14,6 +14,7 @@ COMMANDS = {
     "build": ("build", "build the project's LFS image"),
     "ports": ("ports", "list serial ports"),
     "emulate": ("emulate", "run the emulated NodeMCU node (--pty serves it on a pseudo-terminal)"),
+    "node": ("node", "headless node commands: exec, upload, download, ls, rm, info, partitions, lfs-reload, reset"),
 }
 
 USAGE = """usage: espconsole [DIR] [--port PORT] [--baud N]    the console on project DIR

@@ -1,7 +1,7 @@
 """Every piece of Lua the host sends to a node: the resident helper and the one-line commands that call it.
 
 The helper is a global table `_EC` installed per boot, in groups, on demand (`HELPER_GROUPS`,
-sent by `install_lines` as checksummed pieces, every REPL line ≤ 200 bytes).  It uses only APIs of the default NodeMCU
+sent by `install_pieces` as checksummed pieces, every REPL line ≤ 200 bytes).  It uses only APIs of the default NodeMCU
 module set (file, node, tmr, uart) and plain Lua 5.1, so the same code runs on real firmware
 without `encoder` or `crypto`.  Every reply it makes is a *record* written raw with
 `uart.write` (never translated, never echoed)::
@@ -32,7 +32,7 @@ DOWNLOAD_CHUNK = 240
 FRAMES_PER_TASK = 16
 
 # The helper, in groups installed on demand.  Each group is Lua source sent as a verified blob
-# (see `install_lines`); the last statement of each group records the group letter in _EC.G.
+# (see `install_pieces`); the last statement of each group records the group letter in _EC.G.
 HELPER_GROUPS: dict[str, str] = {
     # b: the table (version, installed groups, escape maps, temp name), record writer, sums,
     #    status of the last transfer
@@ -190,27 +190,53 @@ def plain_sums(data: bytes) -> tuple[int, int]:
     return a % 65521, b % 65521
 
 
-def install_lines(group: str, nonce: str) -> list[str]:
-    """REPL lines that install a helper group so that a byte damaged on the wire cannot
-    install broken code: the source travels as string pieces collected in `_ECB`, and a
-    loader line runs it only when length and sums match, then writes an H record with the
-    outcome ("1" loaded, "0" refused)."""
+def piece_sum(data: bytes) -> int:
+    """The per-piece check of the installer: Σ byte·7^k mod 65521 (catches any one damaged byte)."""
+    value = 0
+    for byte in data:
+        value = (value * 7 + byte) % 65521
+    return value
+
+
+INSTALL_PRELUDE = ("_ECB={} function _ECP(i,s,k) local a=0 for j=1,#s do a=(a*7+s:byte(j))%65521 end "
+                   "if a==k then _ECB[i]=s end end")
+
+
+def install_pieces(group: str) -> list[str]:
+    """REPL lines that each deposit one checked piece of a group's source in `_ECB` (a damaged
+    line deposits nothing, and the loader names the pieces it lacks)."""
     source = group_source(group)
-    lines = ["_ECB={}"]
-    prefix = "_ECB[#_ECB+1]="
+    lines: list[str] = []
     start = 0
     while start < len(source):
         end = start + 1
-        while end < len(source) and len(lua_string(source[start:end + 1])) + len(prefix) <= MAX_LINE:
+        while end < len(source):
+            candidate = f"_ECP({len(lines) + 1},{lua_string(source[start:end + 1])},65520)"
+            if len(candidate) > MAX_LINE:
+                break
             end += 1
-        lines.append(prefix + lua_string(source[start:end]))
+        piece = source[start:end]
+        lines.append(f"_ECP({len(lines) + 1},{lua_string(piece)},{piece_sum(piece)})")
         start = end
-    a, b = plain_sums(source)
-    lines.append("_ECB=table.concat(_ECB) local a,b,s=0,0,_ECB "
-                 "for i=1,#s do a=a+s:byte(i) b=(b+a)%65521 end _ECK=#s..':'..a%65521 ..':'..b")
-    lines.append(f"local k=0 if _ECK=='{len(source)}:{a}:{b}' then k=1 loadstring(_ECB)() end "
-                 f'_ECB,_ECK=nil uart.write(0,"\\2H{nonce}:1:"..k.."\\3")')
     return lines
+
+
+def install_loader(group: str, count: int, nonce: str) -> str:
+    """Runs the group when all pieces are there and the whole passes its sums; writes an H
+    record: "1" loaded, "0" refused, or "m" followed by the missing piece numbers."""
+    source = group_source(group)
+    a, b = plain_sums(source)
+    return f"_ECI('{nonce}',{count},'{len(source)}:{a}:{b}')"
+
+
+# _ECV(source, "length:A:B") runs a source that matches; _ECI reports missing pieces or that.
+INSTALL_CHECKER = [
+    "function _ECV(s,e) local a,b=0,0 for i=1,#s do a=a+s:byte(i) b=(b+a)%65521 end "
+    "if #s..':'..a%65521 ..':'..b~=e then return '0' end loadstring(s)() _ECB=nil return '1' end",
+    "function _ECI(n,c,e) local m,s={} for i=1,c do if not _ECB[i] then m[#m+1]=i end end "
+    "s=#m>0 and 'm'..table.concat(m,',') or _ECV(table.concat(_ECB),e) "
+    "uart.write(0,'\\2H'..n..':'..#s..':'..s..'\\3') end",
+]
 
 
 def sync_probe(nonce: str) -> str:

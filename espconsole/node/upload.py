@@ -19,7 +19,8 @@ from espconsole.node.errors import NodeError, NodeRebooted, NodeTimeout, Transfe
 
 MAX_SILENT_INTERVALS = 6       # consecutive reply timeouts before giving up
 MIN_ACK_TIMEOUT = 0.5
-ARM_ATTEMPTS = 3
+ARM_ATTEMPTS = 5
+ARM_TIMEOUT = 2.0            # below the node's watchdog, so a lost READY is retried cleanly
 MAX_NAME = 31
 
 
@@ -68,8 +69,8 @@ def upload_bytes(client, data: bytes, name: str, progress=None, *, skip_if_same:
 def transfer(client, data: bytes, target: str, progress=None, window: int | None = None) -> UploadResult:
     """The framed transfer itself (`target` "" keeps the bytes in the node's memory, for exec)."""
     what = f"upload of {target}" if target else "upload of the code"
-    started = time.monotonic()
     nonce = _arm(client, data, target, what)
+    started = time.monotonic()
     sender = _Sender(client, data, nonce, progress, window or client.window)
     try:
         tag, text = sender.run()
@@ -109,16 +110,16 @@ def _arm(client, data: bytes, target: str, what: str) -> str:
         client.begin_reading()
         client.send_line(snippets.arm_receiver(target, len(data), adler, nonce, client.watchdog))
         try:
-            tag, text, _, end = client.wait_record(nonce)
+            tag, text, _, end = client.wait_record(nonce, ARM_TIMEOUT)
         except NodeTimeout:
-            client.mark_dirty()            # the line may have been damaged: resync and retry
+            client.mark_dirty()            # line or reply damaged: resync (disarms) and retry
             continue
         del client.received[:end]
         if tag == "R":
             client.mark_dirty()            # binary mode until the node reports the end
             return nonce
         message = text.decode("utf-8", "replace")
-        if message == "damaged command":
+        if message == "damaged command" or tag == "A":
             client.mark_dirty()
             continue
         raise TransferError(f"{what} failed: {message}")
