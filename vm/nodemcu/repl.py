@@ -116,7 +116,7 @@ class Repl:
         if not values:
             return
         lua = self.board.lua
-        printer = lua.globals.rawget(b"print")
+        printer = lua.globals[b"print"]
         ok, result = protected_call(printer, tuple(values)) if printer is not None else (False, None)
         if not ok:
             if printer is None:
@@ -127,7 +127,7 @@ class Repl:
     def _prompt(self) -> None:
         lua = self.board.lua
         first = self.pending is None
-        value = lua.globals.rawget(b"_PROMPT" if first else b"_PROMPT2")
+        value = lua.globals[b"_PROMPT" if first else b"_PROMPT2"]
         if isinstance(value, float):
             value = number_to_bytes(value)
         prompt = value if isinstance(value, bytes) else (PROMPT if first else PROMPT2)

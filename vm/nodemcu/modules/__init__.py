@@ -3,6 +3,8 @@
 `create_lua(board)` builds a fresh LuaState for a boot: the reduced NodeMCU standard library,
 NodeMCU's base-library deltas (base.py) and every module of the board profile that this
 package implements (`MODULES`); modules listed in the profile but not implemented stay nil.
+Finally `rotable.install_rom` seals module and library tables into ROTables and moves the
+globals into the ROM table behind `_G`, as the firmware's linit.c lays them out.
 """
 
 from __future__ import annotations
@@ -42,4 +44,6 @@ def create_lua(board) -> LuaState:
         table = module.open(board, lua)
         if isinstance(table, Table):
             lua.register_module(name, table)
+    from vm.nodemcu.modules.rotable import install_rom  # noqa: PLC0415
+    install_rom(lua)
     return lua

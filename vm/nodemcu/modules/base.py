@@ -10,7 +10,7 @@ from vm.runtime.calls import ccall
 from vm.runtime.debuginfo import BUILTIN_NAMES, GEN_GLOBALS
 from vm.runtime.operations import metatable
 from vm.runtime.table import Table
-from vm.runtime.values import number_to_bytes, type_name
+from vm.runtime.values import LightUserdata, number_to_bytes, type_name
 from vm.stdlib.auxlib import check_any, lua_function, opt_string, where
 
 RAM_BASE, RAM_WORDS = 0x3FFE8000, 0x2FFF        # 96 KiB of data RAM, 8-byte granules
@@ -44,7 +44,8 @@ def tostring_device(v) -> bytes:
         if tm is not None:
             r = ccall(tm, v)
             return r[0] if r else None
-    return b"%s: %s" % (type_name(v), device_address(v))
+    name = b"lightfunction" if type(v) is LightUserdata else type_name(v)
+    return b"%s: %s" % (name, device_address(v))
 
 
 def load_file(board, name: bytes):
@@ -107,7 +108,7 @@ def install(board, lua) -> None:
     @lua_function("print")
     def lua_print(*args):
         # Lua 5.1's print hands each string to a C-string writer: it stops at a NUL byte.
-        tostring = g.rawget(b"tostring")
+        tostring = g[b"tostring"]
         parts = []
         for value in args:
             if tostring is lua_tostring:

@@ -154,8 +154,8 @@ def open(board, lua) -> Table:  # noqa: A001
         result = Table()
         match = None
         if pattern is not None:
-            string = lua.globals.rawget(b"string")
-            match = string.rawget(b"match") if type(string) is Table else None
+            string = lua.globals[b"string"]
+            match = string[b"match"] if type(string) is Table else None
         for name, size in listing.items():
             if match is not None:
                 found = ccall(match, name, pattern)

@@ -292,8 +292,8 @@ def open(board, lua) -> Table:  # noqa: A001
     def lfs_list(*args):
         names = board.lfs.list()
         if names is not None:
-            sort = lua.globals.rawget(b"table")
-            sorter = sort.rawget(b"sort") if type(sort) is Table else None
+            sort = lua.globals[b"table"]
+            sorter = sort[b"sort"] if type(sort) is Table else None
             if sorter is not None:
                 ccall(sorter, names)
         return (names,)
