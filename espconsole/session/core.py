@@ -25,6 +25,7 @@ from espconsole.watch import ProjectRules, ProjectWatcher
 log = logging.getLogger(__name__)
 Listener = Callable[[ev.Event], None]
 HEAP_REFRESH_DELAY = 0.6
+BACKLOG_LIMIT = 10000
 
 
 class Session(SessionActions):
@@ -44,6 +45,8 @@ class Session(SessionActions):
         self.module_rows: tuple[ev.ModuleRow, ...] = ()
         self.prompt = "> "
         self._listeners: list[Listener] = []
+        self._backlog: list[ev.Event] | None = []      # events before the first subscriber
+        self._backlog_lock = threading.Lock()
         self._connection: Connection | None = None
         self._node: ReplNode | None = None
         self._watcher: ProjectWatcher | None = None
@@ -85,13 +88,24 @@ class Session(SessionActions):
     # -- events ---------------------------------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+        """Add a listener; the first one also gets the events emitted before it came (so a
+        session can start connecting while the UI is still starting)."""
+        with self._backlog_lock:
+            backlog, self._backlog = self._backlog or [], None
+            self._listeners.append(listener)
+        for event in backlog:
+            listener(event)
 
     def unsubscribe(self, listener: Listener) -> None:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
     def _emit(self, event: ev.Event) -> None:
+        with self._backlog_lock:
+            if self._backlog is not None:
+                if len(self._backlog) < BACKLOG_LIMIT:
+                    self._backlog.append(event)
+                return
         for listener in list(self._listeners):
             try:
                 listener(event)

@@ -39,13 +39,20 @@ def run(argv: list[str]) -> int:
     if args.baud <= 0:
         sys.stderr.write("espconsole: --baud must be a positive number\n")
         return 2
-    from espconsole.tui.app import ConsoleApp
-
-    session = Session(root, port=args.port, baud=args.baud)
-    if args.no_auto_deploy:
-        session.set_auto_deploy(False)
+    session, app = open_console(root, args.port, args.baud, auto_deploy=not args.no_auto_deploy)
     try:
-        ConsoleApp(session).run()
+        app.run()
     finally:
         session.close()
     return 0
+
+
+def open_console(root: Path, port: str = DEFAULT_PORT, baud: int = 115200, *,
+                 auto_deploy: bool = True):
+    """The session, already connecting in the background, and the app that will show it."""
+    session = Session(root, port=port, baud=baud)
+    if not auto_deploy:
+        session.set_auto_deploy(False)
+    session.start()                     # the node boots while Textual starts up
+    from espconsole.tui.app import ConsoleApp
+    return session, ConsoleApp(session, start_session=False)
