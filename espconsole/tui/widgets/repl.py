@@ -73,7 +73,7 @@ class ReplPane(Vertical):
     """Scrollback above, prompt and input below."""
 
     DEFAULT_CSS = """
-    ReplPane Log { height: 1fr; background: $surface; }
+    ReplPane Log { height: 1fr; background: $surface; overflow-x: hidden; }
     ReplPane #repl-line { height: 1; }
     ReplPane #prompt { width: auto; padding: 0 0 0 1; color: $warning; text-style: bold; }
     ReplPane ReplInput { border: none; height: 1; padding: 0 1 0 0; background: $surface; }
