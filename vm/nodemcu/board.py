@@ -46,7 +46,7 @@ POWER_ON = (RST_POWER_ON, 0)
 HW_WATCHDOG = (RST_WATCHDOG, 1)
 SOFT_RESTART = (RST_RESET, 4)
 EXTERNAL_RESET = (RST_RESET, 6)
-DEEP_SLEEP_WAKE = (RST_RESET, 5)
+DEEP_SLEEP_WAKE = (5, 5)                # the ROM reports rst cause 5 after a deep-sleep wake
 
 
 class BoardReset(SystemExit):
@@ -101,6 +101,7 @@ class Board:
         self._heap_baseline = 0
         self._mount_deferred = False
         self._sleep_until = None
+        self._wake_at: float | None = None     # deep sleep: clock time of the RTC wake pulse
         self.port_map: dict[int, int] = {}     # net servers: node port -> port on 127.0.0.1
         self.on_port_mapped = None             # host hook fn(node_port, host_port)
 
@@ -218,7 +219,7 @@ class Board:
             if self.step():
                 continue
             self.ready.set()
-            due = self.scheduler.next_due()
+            due = self.next_due()
             timeout = None if due is None else max(0.0, due - self.clock.now())
             with self._cond:
                 if self._stop:
@@ -244,12 +245,19 @@ class Board:
         target = self.clock.now() + seconds
         while True:
             self.run_until_idle()
-            due = self.scheduler.next_due()
+            due = self.next_due()
             if due is None or due > target:
                 break
             self.clock.value = max(self.clock.value, due)
         self.clock.value = max(self.clock.value, target)
         self.run_until_idle()
+
+    def next_due(self) -> float | None:
+        """Clock time of the next timer or deep-sleep wake, or None."""
+        due = self.scheduler.next_due()
+        if self._wake_at is not None:
+            due = self._wake_at if due is None else min(due, self._wake_at)
+        return due
 
     def step(self) -> bool:
         """Do one thing (a reset, a host event, the input task, a timer or a task); False if idle."""
@@ -263,6 +271,9 @@ class Board:
                 data, self._rx = bytes(self._rx), bytearray()
         if request is not None:
             self._boot(request)
+            return True
+        if self._wake_at is not None and self.clock.now() >= self._wake_at:
+            self._boot(DEEP_SLEEP_WAKE)         # GPIO16 pulls RST low when the RTC timer ends
             return True
         if self._startup is not None:
             command, self._startup = self._startup, None
@@ -303,9 +314,11 @@ class Board:
             reason, self.restart_pending = self.restart_pending, None
             self._boot(reason)
         elif self._sleep_until is not None:
-            self._sleep_until = None
+            us, self._sleep_until = self._sleep_until, None
             self._teardown()
             self.hung = True                    # deep sleep: silent until a reset wakes it
+            if us > 0 and self.profile.dsleep_wake:
+                self._wake_at = self.clock.now() + us / 1_000_000
 
     def _finish_task(self, lua) -> None:
         if lua is not None:
@@ -422,6 +435,7 @@ class Board:
         """Reset the chip and run the boot sequence up to the start-up command's end."""
         from vm.nodemcu.modules import create_lua  # noqa: PLC0415
         self._teardown()
+        self._wake_at = None
         self.uart.flush()
         self.boots += 1
         self.boot_reason = reason
@@ -508,8 +522,9 @@ class Board:
         self.uart.set_redirect(write, serial_debug)
 
     def deep_sleep(self, us: float) -> None:
-        """node.dsleep: after the task the chip sleeps; with `wake_from_deep_sleep` wired it
-        boots again after `us` (0: never by itself)."""
+        """node.dsleep: after the task the chip sleeps; with GPIO16 wired to RST
+        (`profile.dsleep_wake`) it boots again after `us` with the deep-sleep reason (0: only
+        a reset wakes it)."""
         self.restart_pending = None
         self._sleep_until = us
 

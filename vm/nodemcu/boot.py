@@ -61,6 +61,7 @@ class BoardProfile:
     flash_mode: int = 0
     flash_speed: int = 40000000
     free_heap: int = 44000
+    dsleep_wake: bool = True                      # GPIO16 wired to RST: node.dsleep(us) wakes
     # the emulated network (wifi_station.py, net_module.py)
     wifi_default_mode: int = 2                    # SOFTAP after a full erase [U]
     wifi_networks: tuple = ()                     # (ssid, pwd|None, channel, bssid); (): any

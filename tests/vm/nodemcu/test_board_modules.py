@@ -128,3 +128,58 @@ def test_files_persist_across_boards(tmp_path):
         assert second.boot_output.endswith(b"init ran\r\n> ")
     finally:
         second.close()
+
+
+def test_gpio_level_interrupt_rearms_after_each_callback(board):
+    run(board, "n = 0 gpio.mode(2, gpio.INT, gpio.PULLUP) gpio.trig(2, 'low', function(level, when, count) n = n + 1 "
+               "print('low', level, count) if n == 3 then gpio.trig(2, 'none') end end)")
+    board.pins.drive(2, 0)
+    board.run_until_idle()
+    assert board.read() == b"low\t0\t1\r\n" * 3       # held low: fires again after each callback
+    board.pins.drive(2, 1)
+    board.run_until_idle()
+    assert run(board, "gpio.trig(2, 'high', function(level) print('high', level) gpio.trig(2, 'none') end)") == \
+        b"> high\t1\r\n"                                 # already at the level when enabled
+    assert b"invalid callback type" in run(board, "gpio.trig(3, 'up', 5)")
+
+
+def test_gpio_edges_queued_before_the_callback_runs_are_counted_once(board):
+    run(board, "gpio.mode(1, gpio.INT) gpio.trig(1, 'both', function(l, w, c) print('edge', l, c) end)")
+    for level in (1, 0, 1):
+        board.pins.drive(1, level)
+    board.run_until_idle()
+    assert board.read() == b"edge\t1\t3\r\n"
+
+
+def test_uart_end_character_mode_flushes_a_full_256_byte_buffer(board):
+    run(board, "uart.on('data', '\\n', function(d) uart.write(0, '[' .. #d .. ']') end, 0)")
+    board.feed(b"x" * 300 + b"\n")
+    board.run_until_idle()
+    assert board.read() == b"[256][45]"
+
+
+def test_dsleep_wakes_after_the_time_with_the_deep_sleep_reason(board):
+    assert run(board, "node.dsleep(5000000) print('still running this chunk')") == \
+        b"still running this chunk\r\n> "
+    board.advance(4.9)
+    assert board.read() == b""
+    board.advance(0.2)
+    out = board.read()
+    assert b"NodeMCU 3.0.0.0" in out and out.endswith(b"cannot open init.lua: \r\n> ")
+    assert run(board, "=node.bootreason()") == b"5\t5\r\n> "
+
+
+def test_dsleep_without_the_wake_wire_sleeps_until_reset():
+    import dataclasses  # noqa: PLC0415
+    from vm.nodemcu.boot import BoardProfile  # noqa: PLC0415
+    b = booted_board(profile=dataclasses.replace(BoardProfile(), dsleep_wake=False))
+    try:
+        run(b, "node.dsleep(1000)")
+        b.advance(60)
+        assert b.read() == b""
+        b.reset()
+        b.run_until_idle()
+        assert b.read().endswith(b"> ")
+        assert run(b, "=node.bootreason()") == b"2\t6\r\n> "
+    finally:
+        b.close()

@@ -24,19 +24,52 @@ def open(board, lua) -> Table:  # noqa: A001
             error(b"gpio %d does not exist" % pin)
         return pin
 
+    armed = [True] * PIN_COUNT          # a level interrupt is off from firing until re-armed
+
+    def wanted(kind: bytes, level: int) -> bool:
+        return {b"up": level == 1, b"down": level == 0, b"both": True,
+                b"low": level == 0, b"high": level == 1}.get(kind, False)
+
+    def fire(pin: int, level: int) -> None:
+        counts[pin] += 1
+        if counts[pin] > 1:
+            return                      # a callback is already queued: it reports the count
+        when = float(int(board.clock.now() * 1_000_000) & 0x7FFFFFFF)
+        board.scheduler.post(HIGH, lambda: run_callback(pin, level, when))
+
+    def run_callback(pin: int, level: int, when: float) -> None:
+        entry = handlers.get(pin)
+        if entry is None:
+            return
+        kind, fn = entry
+        count, counts[pin] = counts[pin], 0
+        if fn is not None:
+            board.call_callback(fn, float(level), when, float(count))
+        if kind in (b"low", b"high"):
+            rearm(pin)
+
+    def rearm(pin: int) -> None:
+        """Level interrupts are re-enabled after the callback: still at the level, they fire
+        again at once."""
+        armed[pin] = True
+        entry = handlers.get(pin)
+        if entry is not None and pins.mode[pin] == INT and entry[0] in (b"low", b"high") \
+                and wanted(entry[0], pins.level(pin)):
+            armed[pin] = False
+            fire(pin, pins.level(pin))
+
     def on_edge(pin: int, level: int) -> None:
         entry = handlers.get(pin)
         if entry is None or pins.mode[pin] != INT:
             return
         kind, fn = entry
-        wanted = {b"up": level == 1, b"down": level == 0, b"both": True,
-                  b"low": level == 0, b"high": level == 1}.get(kind, False)
-        if not wanted or fn is None:
+        if not wanted(kind, level) or fn is None:
             return
-        counts[pin] += 1
-        when = float(int(board.clock.now() * 1_000_000) & 0x7FFFFFFF)
-        count = float(counts[pin])
-        board.scheduler.post(HIGH, lambda: board.call_callback(fn, float(level), when, count))
+        if kind in (b"low", b"high"):
+            if not armed[pin]:
+                return
+            armed[pin] = False
+        fire(pin, level)
 
     pins.on_edge = on_edge
 
@@ -88,8 +121,20 @@ def open(board, lua) -> Table:  # noqa: A001
             arg_error(1, b"Invalid interrupt pin")
         kind = check_option(args, 1, b"none", TRIGGERS) if len(args) > 1 else b"none"
         old = handlers.get(pin, (b"none", None))[1]
-        fn = args[2] if len(args) > 2 and is_function(args[2]) else old
+        if kind == b"none":
+            handlers.pop(pin, None)
+            return ()
+        if len(args) == 2 and old is not None:
+            fn = old
+        elif len(args) > 2 and is_function(args[2]):
+            fn = args[2]
+        else:
+            handlers.pop(pin, None)
+            arg_error(3, b"invalid callback type")
         handlers[pin] = (kind, fn)
+        counts[pin] = 0
+        if kind in (b"low", b"high"):
+            rearm(pin)
         return ()
 
     return module_table({"mode": mode, "read": read, "write": write, "trig": trig},
