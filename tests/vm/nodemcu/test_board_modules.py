@@ -183,3 +183,17 @@ def test_dsleep_without_the_wake_wire_sleeps_until_reset():
         assert run(b, "=node.bootreason()") == b"2\t6\r\n> "
     finally:
         b.close()
+
+
+def test_gpio_serout_sync_and_async(board):
+    seen = []
+    board.pins.listeners.append(lambda pin, level: seen.append((pin, level, board.clock.now())))
+    run(board, "gpio.mode(4, gpio.OUTPUT) gpio.serout(4, gpio.HIGH, {1000, 2000}, 2)")
+    assert [(p, lv) for p, lv, _ in seen] == [(4, 1), (4, 0), (4, 1), (4, 0)]
+    assert [round(t - seen[0][2], 6) for _, _, t in seen] == [0.0, 0.001, 0.003, 0.004]
+    seen.clear()
+    assert run(board, "gpio.serout(4, gpio.LOW, {50000, 50000}, 1, function() print('serout done') end)") == b"> "
+    board.advance(0.2)
+    assert board.read() == b"serout done\r\n"
+    assert [lv for _, lv, _ in seen] == [1]             # the pin was low already: one transition
+    assert b"Invalid delay_times" in run(board, "gpio.serout(4, 1, 5)")

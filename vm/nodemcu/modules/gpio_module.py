@@ -1,4 +1,4 @@
-"""The `gpio` module: pin modes, read/write, trig interrupts driven from the host side; counterpart of app/modules/gpio.c.
+"""The `gpio` module: pin modes, read/write, trig interrupts driven from the host side (level triggers re-arm after the callback), serout; counterpart of app/modules/gpio.c.
 """
 
 from __future__ import annotations
@@ -137,6 +137,50 @@ def open(board, lua) -> Table:  # noqa: A001
             rearm(pin)
         return ()
 
-    return module_table({"mode": mode, "read": read, "write": write, "trig": trig},
+    serout_state = {"timer": None}
+
+    @lua_function("serout")
+    def serout(*args):
+        pin = check_int(args, 0)
+        level = check_int(args, 1)
+        repeats = (check_int(args, 3) if len(args) > 3 and args[3] is not None else 1) - 1
+        done = args[4] if len(args) > 4 else None
+        is_async = done is not None
+        if serout_state["timer"] is not None:
+            serout_state["timer"].cancelled = True
+            serout_state["timer"] = None
+        if not 0 <= pin < PIN_COUNT:
+            arg_error(1, b"Invalid pin")
+        if level not in (0, 1):
+            arg_error(2, b"Wrong level type")
+        table = args[2] if len(args) > 2 else None
+        if type(table) is not Table or table.length() >= 256:
+            arg_error(3, b"Invalid delay_times")
+        delays = [check_int((table.rawget(float(i)),), 0) & 0xFFFFFFFF
+                  for i in range(1, int(table.length()) + 1)]
+        steps = [d for _ in range(max(repeats, 0) + 1) for d in delays]
+        if not is_async:
+            for delay in steps:                 # delayMicroseconds: the CPU waits
+                pins.write(pin, level)
+                level ^= 1
+                board.clock.busy_wait(delay / 1_000_000)
+            return ()
+        callback = done if is_function(done) else None
+        queue = list(steps)
+
+        def step() -> None:
+            nonlocal level
+            serout_state["timer"] = None
+            if queue:
+                pins.write(pin, level)
+                level ^= 1
+                serout_state["timer"] = board.scheduler.arm(queue.pop(0) / 1_000_000, step)
+            elif callback is not None:
+                board.scheduler.post(0, lambda: board.call_callback(callback))
+        step()
+        return ()
+
+    return module_table({"mode": mode, "read": read, "write": write, "trig": trig,
+                         "serout": serout},
                         {"OUTPUT": OUTPUT, "INPUT": INPUT, "INT": INT, "OPENDRAIN": OPENDRAIN,
                          "HIGH": 1, "LOW": 0, "FLOAT": 0, "PULLUP": PULLUP})
