@@ -36,6 +36,14 @@ PROTO_INFOS: list = []            # index in the generated function's name: L<in
 BUILTIN_NAMES: dict = {}          # code object -> name used by tracebacks
 
 
+def register_proto_info(make) -> ProtoInfo:
+    """Allocate an index and record the ProtoInfo `make(index)` returns."""
+    index = len(PROTO_INFOS)
+    PROTO_INFOS.append(None)
+    info = PROTO_INFOS[index] = make(index)
+    return info
+
+
 def register_builtin(fn, name: bytes | str | None = None) -> None:
     code = getattr(fn, "__code__", None)
     if code is not None:
@@ -59,21 +67,31 @@ def is_lua_frame(frame) -> bool:
 
 class Level:
     """One entry of Lua's call stack as seen from Python."""
-    __slots__ = ("frame", "lineno", "info", "builtin", "tail")
+    __slots__ = ("frame", "lineno", "info", "builtin", "tail", "interp")
 
-    def __init__(self, frame, lineno, info, builtin, tail):
+    def __init__(self, frame, lineno, info, builtin, tail, interp=None):
         self.frame = frame
         self.lineno = lineno
         self.info = info          # ProtoInfo for Lua functions
         self.builtin = builtin    # name for library functions
         self.tail = tail          # reached through a tail call
+        self.interp = interp      # (pc, registers) when vm.runtime.interpreter runs it
 
     @property
     def is_lua(self) -> bool:
         return self.info is not None
 
+    def register(self, reg: int):
+        """The raw content of register `reg` (a Cell for captured locals)."""
+        if self.interp is not None:
+            regs = self.interp[1]
+            return regs[reg] if regs is not None and 0 <= reg < len(regs) else None
+        return self.frame.f_locals.get("r%d" % reg)
+
     @property
     def pc(self) -> int:
+        if self.interp is not None:
+            return self.interp[0]
         lp = self.info.line_pc
         ln = self.lineno
         if 0 <= ln < len(lp):
@@ -99,7 +117,14 @@ def _classify(frame, lineno):
         if info is not None:
             back = frame.f_back
             tail = back is not None and back.f_code is _RUN_TAIL_CODE
-            return Level(frame, lineno, info, None, tail)
+            interp = None
+            if info.line_pc is None:
+                # A stub of vm.runtime.interpreter: the interpreter's frame knows where it is.
+                state = interpreter_state(frame)
+                if state is None or state[2]:
+                    return None   # not started yet, or handed over to translated code
+                interp = state[:2]
+            return Level(frame, lineno, info, None, tail, interp)
         return None
     name = BUILTIN_NAMES.get(code)
     if name is not None:
@@ -373,8 +398,20 @@ def traceback(levels: list, message=None, first: int = 0) -> bytes:
     return b"".join(out)
 
 
+def interpreter_state(stub_frame):
+    """(pc, registers, handed off?) of the interpreter behind a stub's frame, or None."""
+    holder = stub_frame.f_locals.get("ST")
+    frame = holder[0] if holder else None
+    if frame is None:
+        return None
+    loc = frame.f_locals
+    return loc.get("pc", 0), loc.get("R"), loc.get("handed_off", False)
+
+
 def closure_of_level(lv):
     """The Lua function object a Lua level is running (None for library functions)."""
     if lv.info is None:
         return None
-    return lv.frame.f_locals.get("L%d" % lv.info.index)
+    loc = lv.frame.f_locals
+    f = loc.get("L%d" % lv.info.index)
+    return f if f is not None else loc.get("SELF")

@@ -41,7 +41,7 @@ class _Tracer:
                         self._run_lua(fn, b"count", None)
                 if "l" in mask:
                     info = proto_info_of_code(frame.f_code)
-                    if info is not None:
+                    if info is not None and info.line_pc is not None:
                         pc = info.line_pc[frame.f_lineno] if frame.f_lineno < len(info.line_pc) else 0
                         line = info.proto.lineinfo[pc] if pc < len(info.proto.lineinfo) else -1
                         last = getattr(frame, "f_trace_lines", True)

@@ -24,7 +24,7 @@ import math
 
 from vm.bytecode import opcodes as O
 from vm.errors import LuaError
-from vm.runtime import operations as ops  # noqa: F401
+from vm.runtime import calls, operations as ops  # noqa: F401
 from vm.runtime import generated_support  # noqa: F401  (fills GEN_GLOBALS)
 from vm.runtime.debuginfo import GEN_GLOBALS, PROTO_INFOS, ProtoInfo
 from vm.runtime.table import Table
@@ -49,17 +49,34 @@ def factory_of(proto):
     return f
 
 
+INTERPRET_MAIN_CHUNKS = True    # run main chunks in vm.runtime.interpreter first
+
+
 def instantiate(proto, env):
     """A Lua function for a main chunk (no upvalues) with environment `env`."""
-    return factory_of(proto)(env, *[Cell() for _ in range(proto.nups)])
+    cells = [Cell() for _ in range(proto.nups)]
+    if INTERPRET_MAIN_CHUNKS and getattr(proto, "_py_factory", None) is None:
+        state = calls.context().state
+        if state is None or (state.count_hook is None and state.debug_hook is None):
+            from vm.runtime.interpreter import interpreted_function  # noqa: PLC0415
+            return interpreted_function(proto, env, cells)
+    return factory_of(proto)(env, *cells)
 
 
 def _translate(proto):
     for child in proto.protos:
         factory_of(child)
+    factory, index, source = _compile_factory(proto, False)
+    proto._py_factory = factory
+    proto._py_index = index
+    proto._py_source = source
+    return factory
+
+
+def _compile_factory(proto, osr_registers):
     index = len(PROTO_INFOS)
     PROTO_INFOS.append(None)
-    gen = _FunctionWriter(proto, index)
+    gen = _FunctionWriter(proto, index, osr_registers)
     source, line_pc = gen.generate()
     info = ProtoInfo(proto, line_pc, index)
     PROTO_INFOS[index] = info
@@ -67,11 +84,28 @@ def _translate(proto):
     if gen.special_constants:
         GEN_GLOBALS[f"K{index}"] = tuple(proto.constants)
     exec(code, GEN_GLOBALS)
-    factory = GEN_GLOBALS[f"F{index}"]
-    proto._py_factory = factory
-    proto._py_index = index
-    proto._py_source = source
-    return factory
+    return GEN_GLOBALS[f"F{index}"], index, source
+
+
+def lua_function_code(proto):
+    """The code object of the Lua function (L<index>) that proto's factory makes."""
+    factory = factory_of(proto)
+    name = f"L{proto._py_index}"
+    return next(c for c in factory.__code__.co_consts if hasattr(c, "co_name") and c.co_name == name)
+
+
+def osr_code(proto, nregs: int):
+    """Code of a variant of proto's function taking (pc, VA, r0..r<nregs-1>) and resuming at pc,
+    a jump target: how the interpreter hands a running loop over to translated code."""
+    code = getattr(proto, "_osr_code", None)
+    if code is None:
+        for child in proto.protos:
+            factory_of(child)
+        factory, index, _ = _compile_factory(proto, nregs)
+        code = next(c for c in factory.__code__.co_consts
+                    if hasattr(c, "co_name") and c.co_name == f"L{index}")
+        proto._osr_code = code
+    return code
 
 
 class _Region:
@@ -83,9 +117,10 @@ class _Region:
 
 
 class _FunctionWriter:
-    def __init__(self, proto, index):
+    def __init__(self, proto, index, osr_registers=False):
         self.p = proto
         self.index = index
+        self.osr = osr_registers
         self.code = proto.code
         self.n = len(proto.code)
         self.lines: list = []        # (indent, text, pc)
@@ -258,6 +293,13 @@ class _FunctionWriter:
         vararg = "*VA" if p.is_vararg & 2 or p.is_vararg & 4 or p.is_vararg & 1 else "*VA"
         ups = ", ".join(["ENV"] + [f"U{i}" for i in range(p.nups)])
         self.emit(0, f"def F{idx}({ups}):", 0)
+        if self.osr:
+            # Entered from the interpreter at a jump target with every register (boxed ones as Cells).
+            regs = ", ".join(f"r{r}" for r in range(self.osr))
+            self.emit(1, f"def L{idx}(pc, VA, {regs}):", 0)
+            self.emit(2, "_ = ENV", 0)
+            self.emit(2, "while True:", 0)
+            return self._finish(idx)
         self.emit(1, f"def L{idx}({', '.join(params + [vararg])}):", 0)
         self.emit(2, "_ = ENV", 0)
         for r in range(nparams):
@@ -277,17 +319,25 @@ class _FunctionWriter:
         self.emit(2, "pc = 0", 0)
         if self.n == 0:
             self.emit(2, "return ()", 0)
-        else:
-            body = []
-            self.lines, saved = body, self.lines
-            self._region_body(self.root, 1)
-            self.lines = saved
-            self.emit(2, "while True:", 0)
-            for ind, text, pc in body:
-                self.emit(ind + 2, text, pc)
-            self.emit(3, "return ()", self.n - 1)
+            self.emit(2, f"return L{idx}", 0)
+            self.emit(1, f"return L{idx}", 0)
+            return self._source()
+        self.emit(2, "while True:", 0)
+        return self._finish(idx)
+
+    def _finish(self, idx):
+        body = []
+        self.lines, saved = body, self.lines
+        self._region_body(self.root, 1)
+        self.lines = saved
+        for ind, text, pc in body:
+            self.emit(ind + 2, text, pc)
+        self.emit(3, "return ()", self.n - 1)
         self.emit(2, f"return L{idx}", 0)
         self.emit(1, f"return L{idx}", 0)
+        return self._source()
+
+    def _source(self):
         src = []
         line_pc = [0]
         for ind, text, pc in self.lines:

@@ -153,8 +153,8 @@ def _builtin_of(lv):
     return None
 
 
-def _register_value(frame, reg):
-    v = frame.f_locals.get("r%d" % reg)
+def _register_value(lv, reg):
+    v = lv.register(reg)
     if type(v) is Cell:
         return v.v
     return v
@@ -175,7 +175,7 @@ def db_getlocal(*args):
     name = local_name(lv.info.proto, n - 1, lv.pc)
     if name is None:
         return (None,)
-    return (name, _register_value(lv.frame, n - 1))
+    return (name, _register_value(lv, n - 1))
 
 
 @lua_function("setlocal")
@@ -191,9 +191,11 @@ def db_setlocal(*args):
     name = local_name(lv.info.proto, n - 1, lv.pc)
     if name is None:
         return (None,)
-    v = lv.frame.f_locals.get("r%d" % (n - 1))
+    v = lv.register(n - 1)
     if type(v) is Cell:
         v.v = arg(args, 2)
+    elif lv.interp is not None and lv.interp[1] is not None:
+        lv.interp[1][n - 1] = arg(args, 2)
     return (name,)
 
 

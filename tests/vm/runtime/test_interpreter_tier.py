@@ -1,0 +1,99 @@
+"""The interpreter tier (vm.runtime.interpreter): run-once code is not translated, hot code is, and
+nothing observable changes when a function moves from one tier to the other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import vm
+from vm.runtime import translator
+from vm.runtime.state import LuaState
+
+CASES = sorted((Path(__file__).parent.parent / "cases").glob("*.lua"))
+
+
+def run(source: bytes, interpret: bool = True) -> bytes:
+    out: list[bytes] = []
+    saved = translator.INTERPRET_MAIN_CHUNKS
+    translator.INTERPRET_MAIN_CHUNKS = interpret
+    try:
+        state = LuaState(output=out.append)
+        ok, res = state.pcall(state.load(source, b"@chunk.lua"))
+        if not ok:
+            out.append(b"ERROR: " + (res if type(res) is bytes else repr(res).encode()))
+    finally:
+        translator.INTERPRET_MAIN_CHUNKS = saved
+    return b"".join(out)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_cases_print_the_same_in_both_tiers(case):
+    source = case.read_bytes()
+    assert run(source, True) == run(source, False)
+
+
+def test_run_once_chunk_is_not_translated():
+    state = LuaState(output=lambda data: None)
+    proto = vm.compile(b"local function helper(x) return x * 2 end\nresult = helper(21)", b"=once")
+    state.call(state.load(proto))
+    assert state.globals.rawget(b"result") == 42.0
+    assert getattr(proto, "_py_factory", None) is None
+    assert getattr(proto.protos[0], "_py_factory", None) is None
+
+
+def test_function_called_again_is_promoted_in_place():
+    state = LuaState(output=lambda data: None)
+    proto = vm.compile(b"local n = 0\nfunction bump(d) n = n + d return n end", b"=promo")
+    state.call(state.load(proto))
+    bump = state.globals.rawget(b"bump")
+    first = bump.__code__
+    assert state.call(bump, 1.0) == [1.0]
+    assert state.call(bump, 2.0) == [3.0]          # second call: translated, same upvalue
+    assert bump.__code__ is not first
+    assert state.call(bump, 3.0) == [6.0]
+    assert proto.protos[0]._py_factory is not None
+
+
+LOOP_ERROR = b"""
+local t = {}
+for i = 1, 500 do t[i] = i end
+local s = 0
+for i = 1, 1000 do
+  if i == 900 then s = s + nil end
+  s = s + i
+end
+"""
+
+
+def test_errors_after_on_stack_replacement_report_the_right_line():
+    assert run(LOOP_ERROR).endswith(b"chunk.lua:6: attempt to perform arithmetic on a nil value")
+    assert run(LOOP_ERROR) == run(LOOP_ERROR, False)
+
+
+TIER_SENSITIVE = b"""
+local function where() return debug.getinfo(2, "l").currentline end
+print(where())
+local a, b = 1, "two"
+print(debug.getlocal(1, 1), debug.getlocal(1, 2))
+print(pcall(function() local x = {} return x.y.z end))
+print(select(2, pcall(error, "msg", 2)))
+local env = setmetatable({}, {__index = _G})
+setfenv(1, env)
+newglobal = 5
+print(rawget(env, "newglobal"), rawget(_G, "newglobal"))
+local s = 0
+for i = 1, 300 do s = s + i end
+print(s, where())
+print(debug.traceback("here"))
+"""
+
+
+def test_debug_views_agree_between_tiers():
+    assert run(TIER_SENSITIVE) == run(TIER_SENSITIVE, False)
+
+
+def test_loops_in_main_chunk_finish_in_translated_code():
+    out = run(b"local s = 0 for i = 1, 100000 do s = s + i end print(s)")
+    assert out == b"5000050000\n"
