@@ -118,22 +118,24 @@ def abort_frame(seq: int = 0x2A) -> bytes:
 def split_payloads(data: bytes, max_wire: int = MAX_WIRE_FRAME) -> list[bytes]:
     """Cut `data` into payloads whose frames fit in `max_wire` bytes once escaped.
 
-    The frame's four header/check bytes may need escaping too, so each payload leaves room for
-    that worst case (4 bytes) only when it contains reserved bytes at all.
+    The frame's four header/check bytes may need escaping too, so a payload that contains
+    reserved bytes leaves room for that worst case (4 more bytes).
     """
     limit = max_wire - 5
     pieces = []
     position, total = 0, len(data)
     while position < total:
-        size = min(limit, total - position)
-        while True:
-            piece = data[position:position + size]
-            extra = escaped_length(piece) - size
-            if extra == 0 or size + extra + 4 <= limit:
-                break
-            size -= max(1, size + extra + 4 - limit)
+        piece = data[position:position + limit]
+        if escaped_length(piece) != len(piece):
+            budget, size = limit - 4, 0
+            for byte in piece:
+                budget -= 2 if byte in _SPECIAL else 1
+                if budget < 0:
+                    break
+                size += 1
+            piece = piece[:size]
         pieces.append(piece)
-        position += size
+        position += len(piece)
     return pieces
 
 
