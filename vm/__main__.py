@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from vm.errors import LuaError, LuaSyntaxError
@@ -68,6 +69,9 @@ def run_script(state: LuaState, script: str, args: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if hasattr(signal, "SIGPIPE"):
+        # Like lua5.1: a closed stdout (`| head`) ends the process quietly, with no traceback.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     if not argv:
         sys.stderr.write("usage: python -m vm FILE.lua [args]\n")
         return 1

@@ -87,6 +87,8 @@ def _body(chan: _Channel, ccalls: int, hook):
     except RecursionError as e:
         from vm.runtime.state import _stack_overflow_message  # noqa: PLC0415
         chan.transfer = ("error", _stack_overflow_message(e.__traceback__), None)
+    except SystemExit as e:     # os.exit inside the coroutine: the resumer exits
+        chan.transfer = ("exit", e.code)
     except BaseException as e:  # noqa: BLE001 - never leak Python exceptions into the resumer
         chan.transfer = ("error", b"internal error: %s: %s" % (
             type(e).__name__.encode(), str(e).encode("utf-8", "replace")), None)
@@ -128,6 +130,10 @@ def resume(co: Coroutine, args):
         me.chan.status = "running"
     set_context(ctx)
     kind = chan.transfer[0]
+    if kind == "exit":
+        code = chan.transfer[1]
+        chan.transfer = None
+        raise SystemExit(code)
     if kind == "error":
         value = chan.transfer[1]
         chan.transfer = None

@@ -10,7 +10,9 @@ frames; they are recognised by their code objects (register_builtin). All other 
 from __future__ import annotations
 
 import builtins
+import itertools
 import sys
+import weakref
 
 from vm.bytecode import opcodes as O
 from vm.errors import LuaError
@@ -23,24 +25,32 @@ GEN_GLOBALS: dict = {"__builtins__": builtins}
 
 class ProtoInfo:
     """Per-Proto data the translator records for the debugger: pc of each generated line."""
-    __slots__ = ("proto", "line_pc", "short_src", "index")
+    __slots__ = ("proto", "line_pc", "short_src", "index", "stub_code", "__weakref__")
 
     def __init__(self, proto, line_pc, index):
         self.proto = proto
         self.line_pc = line_pc
         self.index = index
         self.short_src = chunk_id(proto.source)
+        self.stub_code = None
 
 
-PROTO_INFOS: list = []            # index in the generated function's name: L<index>
+# index in the generated function's name (L<index>) -> ProtoInfo. Weak: an info lives as long as
+# something holds it: translated code through TRANSLATED_INFOS (its factory stays in GEN_GLOBALS
+# anyway), interpreter stubs through their code object's constants, so a chunk that ran once is
+# freed with its function.
+PROTO_INFOS = weakref.WeakValueDictionary()
+TRANSLATED_INFOS: list = []
+_indexes = itertools.count()
 BUILTIN_NAMES: dict = {}          # code object -> name used by tracebacks
 
 
-def register_proto_info(make) -> ProtoInfo:
+def register_proto_info(make, strong: bool = False) -> ProtoInfo:
     """Allocate an index and record the ProtoInfo `make(index)` returns."""
-    index = len(PROTO_INFOS)
-    PROTO_INFOS.append(None)
+    index = next(_indexes)
     info = PROTO_INFOS[index] = make(index)
+    if strong:
+        TRANSLATED_INFOS.append(info)
     return info
 
 
@@ -55,9 +65,7 @@ def register_builtin(fn, name: bytes | str | None = None) -> None:
 def proto_info_of_code(code) -> ProtoInfo | None:
     name = code.co_name
     if name.startswith("L") and name[1:].isdigit():
-        i = int(name[1:])
-        if i < len(PROTO_INFOS):
-            return PROTO_INFOS[i]
+        return PROTO_INFOS.get(int(name[1:]))
     return None
 
 

@@ -24,6 +24,7 @@ vm.runtime.operations for everything but the plainest float and table cases.
 from __future__ import annotations
 
 import sys
+import weakref
 from types import CellType, FunctionType
 
 from vm.bytecode import opcodes as O
@@ -61,9 +62,15 @@ def interpreted_function(proto, env, upcells=()):
     if info is None:
         info = register_proto_info(lambda index: ProtoInfo(proto, None, index))
         proto._interp_info = info
-    template = _stub_template(proto.nups)
-    name = f"L{info.index}"
-    code = template.replace(co_name=name, co_qualname=name)
+    code = info.stub_code() if info.stub_code is not None else None
+    if code is None:
+        template = _stub_template(proto.nups)
+        name = f"L{info.index}"
+        # The info rides in the constants: it lives exactly as long as some stub of this proto
+        # (code objects are not collected through cycles, hence the weak link back).
+        code = template.replace(co_name=name, co_qualname=name, co_consts=template.co_consts + (info,))
+        info.stub_code = weakref.ref(code)
+    name = code.co_name
     self_cell = CellType()
     values = {"ENV": CellType(env), "SELF": self_cell}
     for i in range(proto.nups):

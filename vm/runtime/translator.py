@@ -26,7 +26,7 @@ from vm.bytecode import opcodes as O
 from vm.errors import LuaError
 from vm.runtime import calls, operations as ops  # noqa: F401
 from vm.runtime import generated_support  # noqa: F401  (fills GEN_GLOBALS)
-from vm.runtime.debuginfo import GEN_GLOBALS, PROTO_INFOS, ProtoInfo
+from vm.runtime.debuginfo import GEN_GLOBALS, ProtoInfo, register_proto_info
 from vm.runtime.table import Table
 from vm.runtime.values import INF, Cell, TailCall, Userdata
 
@@ -74,12 +74,11 @@ def _translate(proto):
 
 
 def _compile_factory(proto, osr_registers):
-    index = len(PROTO_INFOS)
-    PROTO_INFOS.append(None)
+    info = register_proto_info(lambda index: ProtoInfo(proto, None, index), strong=True)
+    index = info.index
     gen = _FunctionWriter(proto, index, osr_registers)
     source, line_pc = gen.generate()
-    info = ProtoInfo(proto, line_pc, index)
-    PROTO_INFOS[index] = info
+    info.line_pc = line_pc
     code = compile(source, f"<lua {info.short_src.decode('latin-1')}:{proto.linedefined}>", "exec")
     if gen.special_constants:
         GEN_GLOBALS[f"K{index}"] = tuple(proto.constants)

@@ -69,8 +69,11 @@ def os_getenv(*args):
 
 @lua_function("exit")
 def os_exit(*args):
+    """Leave the host program with the status: SystemExit unwinds the VM (pcall does not catch it,
+    a coroutine hands it to its resumer), so the embedder's cleanup runs and stdout is flushed."""
+    code = check_int(args, 0) if len(args) and args[0] is not None else 0
     sys.stdout.flush()
-    os._exit(check_int(args, 0) if len(args) and args[0] is not None else 0)
+    raise SystemExit(code)
 
 
 @lua_function("setlocale")

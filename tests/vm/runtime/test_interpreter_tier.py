@@ -97,3 +97,17 @@ def test_debug_views_agree_between_tiers():
 def test_loops_in_main_chunk_finish_in_translated_code():
     out = run(b"local s = 0 for i = 1, 100000 do s = s + i end print(s)")
     assert out == b"5000050000\n"
+
+
+def test_run_once_chunks_do_not_accumulate():
+    import gc
+    from vm.runtime.debuginfo import PROTO_INFOS
+    state = LuaState(output=lambda data: None)
+    for i in range(20):
+        state.call(state.load(b"x = %d" % i, b"=line"))
+    gc.collect()
+    before = len(PROTO_INFOS)
+    for i in range(200):
+        state.call(state.load(b"x = (x or 0) + %d local function f() end" % i, b"=line"))
+    gc.collect()
+    assert len(PROTO_INFOS) <= before + 5
