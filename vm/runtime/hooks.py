@@ -1,84 +1,101 @@
-"""Debug hooks: the instruction-count hook (watchdog) and debug.sethook, on top of sys.settrace (counterpart of ldebug.c's hook parts).
+"""Debug hooks: the instruction-count hook (watchdog) and debug.sethook (counterpart of ldebug.c's hook parts).
 
-Every Lua instruction is on its own lines of generated Python, so Python's line events count Lua
-instructions closely enough for a watchdog. Nothing is installed until a hook is set, so an
-unhooked VM pays nothing.
+Count hooks are counted by the Lua code itself: translated functions test the global flag
+`HOOK` at every backward jump (loop heads) and at entry, and the interpreter before every
+instruction; while the flag is clear that test is all they pay. When some state has a count
+hook the flag is set and `tick(n)` adds n instructions (the length of the loop just run, 1 for a
+function entry) to the running state's counter and calls the hook when `count` is reached. So
+a count is "about every `count` instructions": every loop iteration and every call is seen,
+straight-line code is counted by the loop or call that contains it.
+
+Line, call and return hooks of debug.sethook need Python's sys.settrace (installed only while
+such a hook is set): every Lua instruction is on its own lines of generated Python, so Python's
+line events tell where the code is.
 """
 
 from __future__ import annotations
 
 import sys
-import threading
+import weakref
 
-from vm.runtime import debuginfo
 from vm.runtime.calls import context
 from vm.runtime.debuginfo import GEN_GLOBALS, proto_info_of_code
 
+_COUNTING = weakref.WeakSet()   # states with a count hook (debug.sethook's count included)
+
+
+def tick(n: int) -> None:
+    """`n` more instructions ran on the current thread's state; called from Lua code when HOOK is set."""
+    state = context().state
+    if state is None or state.in_hook:
+        return
+    if state.count_hook is not None:
+        state.hook_counter += n
+        if state.hook_counter >= state.hook_count:
+            state.hook_counter = 0
+            _run(state, state.count_hook)
+    dh = state.debug_hook
+    if dh is not None and dh[2]:
+        state.debug_counter += n
+        if state.debug_counter >= dh[2]:
+            state.debug_counter = 0
+            _run_lua(state, dh[0], b"count", None)
+
+
+def _run(state, fn):
+    state.in_hook = True
+    try:
+        fn()
+    finally:
+        state.in_hook = False
+
+
+def _run_lua(state, fn, event, line):
+    from vm.runtime.calls import ccall  # noqa: PLC0415
+    state.in_hook = True
+    try:
+        if line is None:
+            ccall(fn, event)
+        else:
+            ccall(fn, event, line)
+    finally:
+        state.in_hook = False
+
 
 class _Tracer:
+    """sys.settrace callbacks for debug.sethook's line/call/return events."""
+
     def __init__(self, state):
         self.state = state
-        self.counter = 0
-        self.in_hook = False
+        self._last_line = None
 
     def local(self, frame, event, arg):
         state = self.state
-        if self.in_hook:
+        if state.in_hook:
             return self.local
+        dh = state.debug_hook
+        if dh is None:
+            return None
         if event == "line":
-            if state.count_hook is not None:
-                self.counter += 1
-                if self.counter >= state.hook_count:
-                    self.counter = 0
-                    self._run(state.count_hook)
-            dh = state.debug_hook
-            if dh is not None:
-                fn, mask, count = dh
-                if count:
-                    state._debug_counter = getattr(state, "_debug_counter", 0) + 1
-                    if state._debug_counter >= count:
-                        state._debug_counter = 0
-                        self._run_lua(fn, b"count", None)
-                if "l" in mask:
-                    info = proto_info_of_code(frame.f_code)
-                    if info is not None and info.line_pc is not None:
-                        pc = info.line_pc[frame.f_lineno] if frame.f_lineno < len(info.line_pc) else 0
-                        line = info.proto.lineinfo[pc] if pc < len(info.proto.lineinfo) else -1
-                        last = getattr(frame, "f_trace_lines", True)
-                        key = (id(frame), line)
-                        if getattr(self, "_last_line", None) != key:
-                            self._last_line = key
-                            self._run_lua(fn, b"line", float(line))
-                        _ = last
+            if "l" in dh[1]:
+                info = proto_info_of_code(frame.f_code)
+                if info is not None and info.line_pc is not None:
+                    pc = info.line_pc[frame.f_lineno] if frame.f_lineno < len(info.line_pc) else 0
+                    line = info.proto.lineinfo[pc] if pc < len(info.proto.lineinfo) else -1
+                    key = (id(frame), line)
+                    if self._last_line != key:
+                        self._last_line = key
+                        _run_lua(state, dh[0], b"line", float(line))
         elif event == "return":
-            dh = state.debug_hook
-            if dh is not None and "r" in dh[1]:
-                self._run_lua(dh[0], b"return", None)
+            if "r" in dh[1]:
+                _run_lua(state, dh[0], b"return", None)
         return self.local
-
-    def _run(self, fn):
-        self.in_hook = True
-        try:
-            fn()
-        finally:
-            self.in_hook = False
-
-    def _run_lua(self, fn, event, line):
-        from vm.runtime.calls import ccall  # noqa: PLC0415
-        self.in_hook = True
-        try:
-            if line is None:
-                ccall(fn, event)
-            else:
-                ccall(fn, event, line)
-        finally:
-            self.in_hook = False
 
     def global_(self, frame, event, arg):
         if frame.f_globals is GEN_GLOBALS:
             dh = self.state.debug_hook
-            if event == "call" and dh is not None and "c" in dh[1] and not self.in_hook:
-                self._run_lua(dh[0], b"call", None)
+            if event == "call" and dh is not None and "c" in dh[1] and not self.state.in_hook:
+                _run_lua(self.state, dh[0], b"call", None)
             return self.local
         return None
 
@@ -86,13 +103,19 @@ class _Tracer:
 _tracers: dict = {}
 
 
-def _active(state) -> bool:
-    return state.count_hook is not None or state.debug_hook is not None
+def _traced(state) -> bool:
+    dh = state.debug_hook
+    return dh is not None and bool(set(dh[1]) & set("lcr"))
 
 
 def install(state) -> None:
     """(Re)install or remove tracing on the calling thread according to the state's hooks."""
-    if _active(state):
+    if state.count_hook is not None or (state.debug_hook is not None and state.debug_hook[2]):
+        _COUNTING.add(state)
+    else:
+        _COUNTING.discard(state)
+    GEN_GLOBALS["HOOK"] = bool(_COUNTING)
+    if _traced(state):
         tracer = _tracers.get(id(state))
         if tracer is None or tracer.state is not state:
             tracer = _tracers[id(state)] = _Tracer(state)
@@ -102,7 +125,7 @@ def install(state) -> None:
             if frame.f_globals is GEN_GLOBALS:
                 frame.f_trace = tracer.local
             frame = frame.f_back
-    else:
+    elif sys.gettrace() is not None and getattr(sys.gettrace(), "__self__", None).__class__ is _Tracer:
         sys.settrace(None)
         frame = sys._getframe(1)
         while frame is not None:
@@ -112,8 +135,8 @@ def install(state) -> None:
 
 
 def thread_installer(state):
-    """A callable that installs the state's hooks in a new (coroutine) thread, or None."""
-    if not _active(state):
+    """A callable that installs the state's tracing in a new (coroutine) thread, or None."""
+    if not _traced(state):
         return None
     return lambda: install(state)
 
@@ -121,12 +144,15 @@ def thread_installer(state):
 def set_count_hook(state, fn, count: int) -> None:
     state.count_hook = fn if fn is not None and count > 0 else None
     state.hook_count = max(int(count), 1)
+    state.hook_counter = 0
     install(state)
 
 
 def set_debug_hook(state, fn, mask: str, count: int) -> None:
     state.debug_hook = (fn, mask, count) if fn is not None and (mask or count) else None
+    state.debug_counter = 0
     install(state)
 
 
-_ = (threading, debuginfo, context)
+GEN_GLOBALS["HOOK"] = False
+GEN_GLOBALS["TICK"] = tick

@@ -30,6 +30,7 @@ from types import CellType, FunctionType
 from vm.bytecode import opcodes as O
 from vm.runtime import calls, operations as ops
 from vm.runtime.debuginfo import GEN_GLOBALS, ProtoInfo, proto_info_of_code, register_proto_info
+from vm.runtime.hooks import tick
 from vm.runtime.generated_support import _for_prepare, _set_list, _vararg_table
 from vm.runtime.table import Table
 from vm.runtime.values import Cell, TailCall, Userdata
@@ -175,7 +176,10 @@ def interpret(fn, args, holder):
     def multret_args(start):
         return [rd(r) for r in range(start, tbase)] + list(T)
 
+    G = GEN_GLOBALS
     while True:
+        if G["HOOK"]:
+            tick(1)
         i = code[pc]
         op = i & 0x3F
         a = (i >> 6) & 0xFF

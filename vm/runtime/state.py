@@ -35,7 +35,10 @@ class LuaState:
         self.file_system = file_system      # object with read(name: bytes) -> bytes | None
         self.count_hook = None
         self.hook_count = 0
+        self.hook_counter = 0
         self.debug_hook = None              # (function, mask, count) installed by debug.sethook
+        self.debug_counter = 0
+        self.in_hook = False
         if sys.getrecursionlimit() < PYTHON_RECURSION_LIMIT:
             sys.setrecursionlimit(PYTHON_RECURSION_LIMIT)
         self.main_context = ThreadContext(self)
@@ -157,7 +160,8 @@ class LuaState:
     def set_count_hook(self, fn=None, count: int = 0) -> None:
         """Call fn() about every `count` VM instructions (fn may raise LuaError); None removes it.
 
-        Implemented with sys.settrace on the calling thread, so it costs nothing when unused.
+        Counted by the Lua code itself at loop heads and calls (see vm.runtime.hooks): while no
+        hook is set anywhere that costs one test of a global flag per loop iteration and call.
         """
         from vm.runtime import hooks  # noqa: PLC0415
         hooks.set_count_hook(self, fn, count)

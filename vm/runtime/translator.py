@@ -25,7 +25,7 @@ import math
 from vm.bytecode import opcodes as O
 from vm.errors import LuaError
 from vm.runtime import calls, operations as ops  # noqa: F401
-from vm.runtime import generated_support  # noqa: F401  (fills GEN_GLOBALS)
+from vm.runtime import generated_support, hooks  # noqa: F401  (fill GEN_GLOBALS)
 from vm.runtime.debuginfo import GEN_GLOBALS, ProtoInfo, register_proto_info
 from vm.runtime.table import Table
 from vm.runtime.values import INF, Cell, TailCall, Userdata
@@ -57,7 +57,7 @@ def instantiate(proto, env):
     cells = [Cell() for _ in range(proto.nups)]
     if INTERPRET_MAIN_CHUNKS and getattr(proto, "_py_factory", None) is None:
         state = calls.context().state
-        if state is None or (state.count_hook is None and state.debug_hook is None):
+        if state is None or state.debug_hook is None or not (set(state.debug_hook[1]) & set("lcr")):
             from vm.runtime.interpreter import interpreted_function  # noqa: PLC0415
             return interpreted_function(proto, env, cells)
     return factory_of(proto)(env, *cells)
@@ -301,6 +301,7 @@ class _FunctionWriter:
             return self._finish(idx)
         self.emit(1, f"def L{idx}({', '.join(params + [vararg])}):", 0)
         self.emit(2, "_ = ENV", 0)
+        self.emit(2, "if HOOK: TICK(1)", 0)
         for r in range(nparams):
             if r in self.boxed:
                 self.emit(2, f"r{r} = Cell(r{r})", 0)
@@ -418,6 +419,8 @@ class _FunctionWriter:
         region = self.region
         starts = self.unit_starts
         cur = self.cur_unit
+        if target <= pc:
+            self.emit(indent, f"if HOOK: TICK({pc - target + 1})", pc)   # a loop iteration
         if region.start <= target <= region.end:
             # Forward to a later unit: the chain reaches it by itself.
             later = [s for s in starts[cur + 1:]]
