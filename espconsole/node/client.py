@@ -250,17 +250,26 @@ class NodeClient:
         self.write(line.encode("ascii") + b"\n")
 
     def command(self, build: Callable[[str], str], timeout: float | None = None, *,
-                groups: str = "b", watch_boot: bool = True) -> tuple[str, bytes, bytes]:
+                groups: str = "b", watch_boot: bool = True, retries: int = 2) -> tuple[str, bytes, bytes]:
         """Send one helper command made by `build(nonce)` and return (tag, data, bytes received
-        before the record)."""
-        self.ensure_helper(groups)
-        nonce = self.new_nonce()
-        self.begin_reading()
-        self.send_line(build(nonce))
-        tag, data, start, end = self.wait_record(nonce, timeout, watch_boot=watch_boot)
-        before = bytes(self._rx[:start])
-        del self._rx[:end]
-        return tag, data, before
+        before the record).  Only for commands that may run twice (queries): a lost reply is
+        asked for again after a resync, up to `retries` times."""
+        for attempt in range(retries + 1):
+            self.ensure_helper(groups)
+            nonce = self.new_nonce()
+            self.begin_reading()
+            self.send_line(build(nonce))
+            try:
+                tag, data, start, end = self.wait_record(nonce, timeout, watch_boot=watch_boot)
+            except NodeTimeout:
+                self._dirty = True
+                if attempt == retries:
+                    raise
+                continue
+            before = bytes(self._rx[:start])
+            del self._rx[:end]
+            return tag, data, before
+        raise AssertionError("unreachable")
 
     # -- synchronisation and the helper ------------------------------------------------------------
 
@@ -413,20 +422,27 @@ class NodeClient:
             self.wait_for_boot(timeout)
             return how
 
-    def switch_baud(self, baud: int) -> None:
-        """Move node and host to `baud` (serial-protocol.md §6.2.5); on failure both go back."""
+    def switch_baud(self, baud: int, delay: float = 0.15) -> None:
+        """Move node and host to `baud` (serial-protocol.md §6.2.5); on failure both go back.
+
+        The node confirms at the old rate and switches `delay` seconds later on a timer, so the
+        host knows the node is still at the old rate when it switches its own side, and waits
+        past the node's switch before probing."""
         with self.operation(f"switching to {baud} baud"):
             old = self.link.baud
             if baud == old:
                 return
-            self.ensure_helper()
+            if self._dirty or self._groups is None:
+                self._sync()
+            nonce = self.new_nonce()
             self.begin_reading()
-            self.send_line(snippets.set_baud(baud))
+            self.send_line(snippets.set_baud_later(nonce, baud, int(delay * 1000)))
+            self.wait_record(nonce)
             self.link.flush()
-            self._pause(0.1)                  # the node switches once the line has run
             self.link.set_baud(baud)
+            self._pause(delay + 0.1)
             try:
-                self._sync(2.0)
+                self._sync(3.0)
             except SyncError:
                 self.link.set_baud(old)
                 try:

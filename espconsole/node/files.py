@@ -80,10 +80,20 @@ def exec_code(client, code: str | bytes, timeout: float = 10.0,
 
             def build(nonce: str) -> str:
                 return snippets.exec_code(nonce, None)
-        nonce = client.new_nonce()
-        client.begin_reading()
-        client.send_line(build(nonce))
-        tag, text, _, begin = client.wait_record(nonce)
+        for attempt in range(3):
+            nonce = client.new_nonce()
+            client.begin_reading()
+            client.send_line(build(nonce))
+            try:
+                tag, text, _, begin = client.wait_record(nonce)
+                break
+            except NodeTimeout:
+                # Lost line (safe to send again) or lost reply (the code ran): ask the node.
+                client.mark_dirty()
+                _, started, _ = client.command(snippets.last_exec, groups="bx")
+                if started.decode("ascii", "replace") == nonce or attempt == 2:
+                    raise NodeTimeout("the node did not report back from the code (its output "
+                                      "was lost on the way)") from None
         if tag != "B":
             raise RemoteError(text.decode("utf-8", "replace"))
         return _collect_output(client, nonce, begin, timeout, on_output)

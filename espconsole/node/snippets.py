@@ -89,7 +89,7 @@ function _EC.fin(t,e) local R=_EC uart.on("data")
 ''',
     # x: exec (c = code, or nil for the chunk just received into memory) under xpcall
     "x": r'''
-function _EC.x(n,c) local R=_EC if not c then c,R.code=R.code,nil end
+function _EC.x(n,c) local R=_EC R.xn=n if not c then c,R.code=R.code,nil end
  if not c then return R.r("F",n,"no code received") end
  local f,e=loadstring(c,"=stdin") R.r("B",n)
  if not f then return R.r("E",n,e) end
@@ -287,6 +287,11 @@ def download(nonce: str, name: str, first: int, count: int) -> str:
     return _call("tx", lua_string(nonce), lua_string(name), lua_number(first), lua_number(count))
 
 
+def last_exec(nonce: str) -> str:
+    """Reports the nonce of the last exec that started (to tell a lost line from a lost reply)."""
+    return call_and_report(nonce, f"{HELPER_TABLE}.xn")
+
+
 def call_and_report(nonce: str, expression: str) -> str:
     """Evaluate a Lua expression and report tostring() of its first value in a P record."""
     return f'{HELPER_TABLE}.r("P",{lua_string(nonce)},tostring(({expression})))'
@@ -315,9 +320,11 @@ def restart() -> str:
     return "node.restart()"
 
 
-def set_baud(baud: int) -> str:
-    """Switch the node's UART; the echo setting (6th argument) is left as it is."""
-    return f"uart.setup(0,{int(baud)},8,0,1)"
+def set_baud_later(nonce: str, baud: int, delay_ms: int) -> str:
+    """Confirm at the current rate (a W record), then switch the node's UART `delay_ms` later;
+    the echo setting (6th argument of uart.setup) is left as it is."""
+    return (f"tmr.create():alarm({int(delay_ms)},0,function() uart.setup(0,{int(baud)},8,0,1) end) "
+            f'uart.write(0,"\\2W{nonce}:0:\\3")')
 
 
 def set_echo(baud: int, echo: bool) -> str:

@@ -18,7 +18,7 @@ from espconsole.node import framing, snippets
 from espconsole.node.errors import NodeError, NodeRebooted, NodeTimeout, TransferError
 
 MAX_SILENT_INTERVALS = 6       # consecutive reply timeouts before giving up
-MIN_ACK_TIMEOUT = 0.5
+MIN_ACK_TIMEOUT = 1.0        # spurious resends under host load cost more than waiting
 ARM_ATTEMPTS = 5
 ARM_TIMEOUT = 2.0            # below the node's watchdog, so a lost READY is retried cleanly
 MAX_NAME = 31
