@@ -2,7 +2,9 @@
 
 Run: python bench/vm.py [--scale N]. Prints seconds under both, the ratio (lua5.1 time / our
 time, i.e. our speed as a fraction of lua5.1), the geometric mean of the ratios, and the VM
-instructions per second of the numeric loop.
+instructions per second of the numeric loop. Then the cost of run-once code in-process
+(LuaState.load + call): a one-line REPL chunk, a 200-line module that defines forty functions,
+and a loadstring'd chunk of branchy code like the official suite's constructs.lua generates.
 """
 
 from __future__ import annotations
@@ -101,6 +103,39 @@ def run(cmd, script: Path) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+LOAD_CASES = {
+    "1-line chunk": (b"x = (x or 0) + 1", 300),
+    "200-line module": (b"\n".join([b"local M = {}"] + [
+        b"function M.f%d(a, b)\n  local s = 0\n  for i = 1, a do s = s + i * b end\n"
+        b"  if s > 10 then return s else return -s end\nend" % i for i in range(40)] + [b"return M"]), 30),
+    "constructs-like chunk": (b"""
+local a = not ( 1 < 2 ) and not ( 1 >= 2 ) == F ( )
+local b = not ID( ( 1 < 2 ) and ID( not ( 1 >= 2 ) == F ( ) ))
+K = b
+local xxx;
+if a then X = a else X = b end
+if b then NX = b else NX = a end
+while a do WX1 = a; break end
+while b do WX2 = a; break end
+repeat if (a) then break end until true
+""", 200),
+}
+
+
+def load_times() -> None:
+    """Milliseconds per LuaState.load + call of fresh (never seen) source, in this process."""
+    import time  # noqa: PLC0415
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from vm.runtime.state import LuaState  # noqa: PLC0415
+    state = LuaState(output=lambda data: None)
+    state.call(state.load(b"function ID(x) return x end function F() return 1 end", b"=setup"))
+    for name, (source, n) in LOAD_CASES.items():
+        start = time.perf_counter()
+        for i in range(n):
+            state.call(state.load(source + b"\n-- %d" % i, b"=bench"))
+        print(f"load+run {name:22s} {(time.perf_counter() - start) / n * 1000:8.2f} ms", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
@@ -126,6 +161,7 @@ def main() -> int:
             print(f"{name:22s} lua5.1 {ref:8.3f}s  vm {ours:8.3f}s  ratio {ratio * 100:6.2f}%{extra}", flush=True)
     geo = math.exp(sum(math.log(max(r, 1e-9)) for r in ratios) / len(ratios))
     print(f"{'geometric mean':22s} {geo * 100:6.2f}% of lua5.1")
+    load_times()
     return 0
 
 

@@ -28,7 +28,7 @@ class LuaState:
     """One Lua universe: globals, registry, type metatables, output and hooks."""
 
     def __init__(self, output=None, file_system=None, libraries: str = "all"):
-        self.globals = Table()
+        self.globals = Table((0, 2))        # lua_newstate's size for the globals table
         self.registry = Table()
         self.type_meta: dict = {}
         self.output = output or (lambda data: (sys.stdout.buffer.write(data), sys.stdout.buffer.flush()))

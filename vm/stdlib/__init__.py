@@ -9,15 +9,16 @@ def open_libraries(state, which: str = "all") -> None:
     from vm.stdlib import base, coroutine, debug, mathlib, oslib, package, stringlib, tablelib  # noqa: PLC0415
 
     state.library_tables = {}
+    # lua5.1's order (linit.c, coroutine inside base), which fixes the order pairs(_G) shows.
     base.open(state)
+    coroutine.open(state)
     package.open(state)
     tablelib.open(state)
-    stringlib.open(state, nodemcu=(which == "nodemcu"))
-    mathlib.open(state, nodemcu=(which == "nodemcu"))
-    coroutine.open(state)
-    debug.open(state, nodemcu=(which == "nodemcu"))
     if which != "nodemcu":
         oslib.open(state)
+    stringlib.open(state, nodemcu=(which == "nodemcu"))
+    mathlib.open(state, nodemcu=(which == "nodemcu"))
+    debug.open(state, nodemcu=(which == "nodemcu"))
     loaded = state.registry.rawget(b"_LOADED")
     for name, table in state.library_tables.items():
         loaded.rawset(name, table)

@@ -162,12 +162,38 @@ def get_metatable(v):
     return metatable(v)
 
 
+# Each stock library's names in the order lua5.1 registers them (its luaL_Reg array, then the
+# fields set afterwards): the table is created with room for the array and filled in this order,
+# so pairs() lists a library as lua5.1 does. Names we lack are skipped, extra ones come last.
+REGISTRATION_ORDER = {
+    b"string": ("byte char dump find format gfind gmatch gsub len lower match rep reverse sub upper", ""),
+    b"table": ("concat foreach foreachi getn maxn insert remove setn sort", ""),
+    b"math": ("abs acos asin atan2 atan ceil cosh cos deg exp floor fmod frexp ldexp log10 log max min "
+              "modf pow rad random randomseed sinh sin sqrt tanh tan", "pi huge mod"),
+    b"os": ("clock date difftime execute exit getenv remove rename setlocale time tmpname", ""),
+    b"io": ("close flush input lines open output popen read tmpfile type write", "stdin stdout stderr"),
+    b"debug": ("debug getfenv gethook getinfo getlocal getregistry getmetatable getupvalue setfenv sethook "
+               "setlocal setmetatable setupvalue traceback", ""),
+    b"coroutine": ("create resume running status wrap yield", ""),
+}
+
+
 def new_library(state, name: bytes | None, functions: dict) -> Table:
     """Build a library table from {name: function} and install it as a global (and in package.loaded)."""
-    t = Table()
-    for k, fn in functions.items():
-        t.rawset(k.encode() if isinstance(k, str) else k, fn)
+    functions = {k.encode() if isinstance(k, str) else k: fn for k, fn in functions.items()}
+    order = REGISTRATION_ORDER.get(name)
+    if order is not None:
+        registered, later = order[0].encode().split(), order[1].encode().split()
+        t = Table((0, len(registered)))
+        names = [k for k in registered + later if k in functions]
+        names += [k for k in functions if k not in names]
+    else:
+        t = Table()
+        names = list(functions)
     if name is not None:
-        state.globals.rawset(name, t)
+        state.globals.rawset(name, t)     # luaL_register makes the global before filling it
+    for k in names:
+        t.rawset(k, functions[k])
+    if name is not None:
         state.library_tables[name] = t
     return t

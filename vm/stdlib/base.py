@@ -496,21 +496,23 @@ def lua_newproxy(*args):
 
 
 def open(state) -> None:  # noqa: A001
+    # In lua5.1's order (base_open), which fixes the order pairs(_G) shows.
     g = state.globals
+    g.rawset(b"_G", g)
     for name, fn in {
-        b"print": lua_print, b"tostring": lua_tostring, b"tonumber": lua_tonumber,
-        b"type": lua_type, b"next": lua_next, b"pairs": lua_pairs, b"ipairs": lua_ipairs,
-        b"select": lua_select, b"unpack": lua_unpack, b"pcall": lua_pcall, b"xpcall": lua_xpcall,
-        b"error": lua_error, b"assert": lua_assert, b"rawget": lua_rawget, b"rawset": lua_rawset,
-        b"rawequal": lua_rawequal, b"setmetatable": lua_setmetatable,
-        b"getmetatable": lua_getmetatable, b"getfenv": lua_getfenv, b"setfenv": lua_setfenv,
-        b"loadstring": lua_loadstring, b"load": lua_load, b"loadfile": lua_loadfile,
-        b"dofile": lua_dofile, b"collectgarbage": lua_collectgarbage, b"gcinfo": lua_gcinfo,
-        b"newproxy": lua_newproxy,
+        b"assert": lua_assert, b"collectgarbage": lua_collectgarbage, b"dofile": lua_dofile,
+        b"error": lua_error, b"gcinfo": lua_gcinfo, b"getfenv": lua_getfenv,
+        b"getmetatable": lua_getmetatable, b"loadfile": lua_loadfile, b"load": lua_load,
+        b"loadstring": lua_loadstring, b"next": lua_next, b"pcall": lua_pcall, b"print": lua_print,
+        b"rawequal": lua_rawequal, b"rawget": lua_rawget, b"rawset": lua_rawset, b"select": lua_select,
+        b"setfenv": lua_setfenv, b"setmetatable": lua_setmetatable, b"tonumber": lua_tonumber,
+        b"tostring": lua_tostring, b"type": lua_type, b"unpack": lua_unpack, b"xpcall": lua_xpcall,
     }.items():
         g.rawset(name, fn)
-    g.rawset(b"_G", g)
     g.rawset(b"_VERSION", b"Lua 5.1")
+    g.rawset(b"ipairs", lua_ipairs)
+    g.rawset(b"pairs", lua_pairs)
+    g.rawset(b"newproxy", lua_newproxy)
     state.registry.rawset(b"_LOADED", Table())
 
 

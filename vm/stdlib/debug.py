@@ -286,6 +286,34 @@ def db_setmetatable(*args):
     return (True,)
 
 
+@lua_function("debug")
+def db_debug(*args):
+    """The interactive prompt: run each line read from stdin until `cont` (or end of input)."""
+    state = context().state
+    while True:
+        sys.stderr.write("lua_debug> ")
+        sys.stderr.flush()
+        line = sys.stdin.buffer.readline()
+        if not line or line.rstrip(b"\r\n") == b"cont":
+            return ()
+        ok, err = state.pcall(_load_line(state, line))
+        if not ok:
+            sys.stderr.buffer.write((err if type(err) is bytes else b"?") + b"\n")
+            sys.stderr.flush()
+
+
+def _load_line(state, line: bytes):
+    from vm.errors import LuaSyntaxError  # noqa: PLC0415
+    try:
+        return state.load(line, b"=(debug command)")
+    except LuaSyntaxError as e:
+        message = e.value
+
+        def report(*_):
+            error(message, 0)
+        return report
+
+
 @lua_function("getregistry")
 def db_getregistry(*args):
     return (context().state.registry,)
@@ -336,5 +364,6 @@ def open(state, nodemcu: bool = False) -> None:  # noqa: A001
             "getupvalue": db_getupvalue, "setupvalue": db_setupvalue, "sethook": db_sethook,
             "gethook": db_gethook, "getmetatable": db_getmetatable,
             "setmetatable": db_setmetatable, "getfenv": db_getfenv, "setfenv": db_setfenv,
+            "debug": db_debug,
         })
     new_library(state, b"debug", functions)

@@ -51,9 +51,9 @@ def os_date(*args):
         fmt = fmt[1:]
     st = time.gmtime(t) if utc else time.localtime(t)
     if fmt.startswith(b"*t"):
-        r = Table()
-        for k, v in ((b"year", st.tm_year), (b"month", st.tm_mon), (b"day", st.tm_mday),
-                     (b"hour", st.tm_hour), (b"min", st.tm_min), (b"sec", st.tm_sec),
+        r = Table((0, 9))        # sized and filled as lua5.1's os_date does
+        for k, v in ((b"sec", st.tm_sec), (b"min", st.tm_min), (b"hour", st.tm_hour),
+                     (b"day", st.tm_mday), (b"month", st.tm_mon), (b"year", st.tm_year),
                      (b"wday", (st.tm_wday + 1) % 7 + 1), (b"yday", st.tm_yday)):
             r.rawset(k, float(v))
         r.rawset(b"isdst", bool(st.tm_isdst))
@@ -133,10 +133,6 @@ def io_read(*args):
 
 
 def open(state) -> None:  # noqa: A001
-    new_library(state, b"os", {
-        "clock": os_clock, "time": os_time, "date": os_date, "getenv": os_getenv,
-        "exit": os_exit, "difftime": os_difftime, "setlocale": os_setlocale,
-    })
     stdout = Table()
     meta = Table()
     meta.rawset(b"__index", meta)
@@ -144,6 +140,10 @@ def open(state) -> None:  # noqa: A001
     stdout.meta = meta
     state.registry.rawset(b"io.stdout", stdout)
     new_library(state, b"io", {"write": io_write, "read": io_read, "stdout": stdout})
+    new_library(state, b"os", {
+        "clock": os_clock, "time": os_time, "date": os_date, "getenv": os_getenv,
+        "exit": os_exit, "difftime": os_difftime, "setlocale": os_setlocale,
+    })
 
 
 _ = arg

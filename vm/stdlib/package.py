@@ -149,23 +149,31 @@ def lua_module(*args):
     return ()
 
 
+@lua_function("loadlib")
+def package_loadlib(*args):
+    """C libraries cannot be loaded here (as in a lua5.1 built without dynamic library support)."""
+    return (None, b"dynamic libraries not enabled; check your Lua installation", b"absent")
+
+
 def open(state) -> None:  # noqa: A001
-    pkg = Table()
-    loaders = Table()
+    # Built in lua5.1's order (luaopen_package): the table sized for loadlib/seeall, then fields.
+    pkg = Table((0, 2))
+    state.globals.rawset(b"package", pkg)
+    pkg.rawset(b"loadlib", package_loadlib)
+    pkg.rawset(b"seeall", package_seeall)
+    loaders = Table((2, 0))
     loaders.set_array([loader_preload, loader_lua])
     pkg.rawset(b"loaders", loaders)
-    pkg.rawset(b"preload", Table())
-    pkg.rawset(b"loaded", state.registry.rawget(b"_LOADED"))
     path = os.environ.get("LUA_PATH_5_1") or os.environ.get("LUA_PATH")
     default = b"?.lc;?.lua"
     pkg.rawset(b"path", path.encode().replace(b";;", b";" + default + b";") if path else default)
     pkg.rawset(b"cpath", b"")
     pkg.rawset(b"config", b"/\n;\n?\n!\n-")
-    pkg.rawset(b"seeall", package_seeall)
+    pkg.rawset(b"loaded", state.registry.rawget(b"_LOADED"))
+    pkg.rawset(b"preload", Table())
     state.registry.rawset(b"_PACKAGE", pkg)
-    state.globals.rawset(b"package", pkg)
-    state.globals.rawset(b"require", lua_require)
     state.globals.rawset(b"module", lua_module)
+    state.globals.rawset(b"require", lua_require)
     state.library_tables[b"package"] = pkg
 
 
