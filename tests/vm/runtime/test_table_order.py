@@ -87,9 +87,10 @@ def program(items, ops) -> str:
     return PRELUDE + "\n".join(body) + "\n"
 
 
-def ours(source: str) -> bytes:
+def ours(source: str):
     state = LuaState(output=lambda data: None)
-    return state.call(state.load(source.encode(), b"=order"))[0]
+    results = state.call(state.load(source.encode(), b"=order"))
+    return results[0] if len(results) == 1 else tuple(results)
 
 
 def reference(source: str) -> bytes:
@@ -127,3 +128,35 @@ def test_sequences_traverse_in_order(n):
     source = PRELUDE + f"local t = {{}} for i = 1, {n} do t[i] = i end snap(t) return out[1]"
     got = ours(source)
     assert got == (b"%d:" % n) + b" ".join(b"%d=%d" % (i, i) for i in range(1, n + 1))
+
+
+OBJECT_KEYS = """
+local t, objs = {}, {}
+for i = 1, %d do
+  local o = (i %% 3 == 0) and {} or ((i %% 3 == 1) and function() return i end or coroutine.create(function() end))
+  objs[i] = o
+  t[o] = i
+  t["s" .. i] = i
+end
+for i = 1, %d, 4 do t[objs[i]] = nil end
+local seen, count = {}, 0
+for k, v in pairs(t) do
+  assert(not seen[k], "key seen twice")
+  seen[k] = true
+  count = count + 1
+  if type(k) ~= "string" and v %% 2 == 0 then t[k] = nil end
+end
+local left = 0
+for k in pairs(t) do left = left + 1 end
+return count, left
+"""
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 120))
+def test_object_keys_are_each_visited_once(n):
+    count, left = ours(OBJECT_KEYS % (n, n))
+    expected = 2 * n - len(range(1, n + 1, 4))
+    assert count == expected
+    removed = sum(1 for i in range(1, n + 1) if (i - 1) % 4 and i % 2 == 0)
+    assert left == expected - removed
