@@ -36,6 +36,7 @@ from vm.runtime.table import Table
 from vm.runtime.values import Cell, TailCall, Userdata
 
 OSR_JUMPS = 64          # backward jumps before a running loop moves to translated code
+PROMOTE_AFTER = 1       # calls interpreted before a function is translated
 FIELDS_PER_FLUSH = 50
 _STUBS: dict = {}       # upvalue count -> template code object of the stub
 
@@ -117,7 +118,7 @@ def interpret(fn, args, holder):
     calls_so_far = getattr(p, "_interp_calls", 0) + 1
     p._interp_calls = calls_so_far
     handed_off = False
-    if calls_so_far > 1:
+    if calls_so_far > PROMOTE_AFTER:
         # Called again: translate, and make this function object run the translated code.
         handed_off = True
         if _promote(fn, p):

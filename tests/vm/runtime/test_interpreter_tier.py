@@ -14,24 +14,31 @@ from vm.runtime.state import LuaState
 CASES = sorted((Path(__file__).parent.parent / "cases").glob("*.lua"))
 
 
-def run(source: bytes, interpret: bool = True) -> bytes:
+def run(source: bytes, interpret: bool = True, only: bool = False) -> bytes:
+    """Output of a chunk: interpreted first (default), translated only, or interpreted only
+    (no promotion, no on-stack replacement: every function made by interpreted code stays so)."""
+    from vm.runtime import interpreter  # noqa: PLC0415
     out: list[bytes] = []
-    saved = translator.INTERPRET_MAIN_CHUNKS
+    saved = translator.INTERPRET_MAIN_CHUNKS, interpreter.OSR_JUMPS, interpreter.PROMOTE_AFTER
     translator.INTERPRET_MAIN_CHUNKS = interpret
+    if only:
+        interpreter.OSR_JUMPS = interpreter.PROMOTE_AFTER = 10 ** 12
     try:
         state = LuaState(output=out.append)
         ok, res = state.pcall(state.load(source, b"@chunk.lua"))
         if not ok:
             out.append(b"ERROR: " + (res if type(res) is bytes else repr(res).encode()))
     finally:
-        translator.INTERPRET_MAIN_CHUNKS = saved
+        translator.INTERPRET_MAIN_CHUNKS, interpreter.OSR_JUMPS, interpreter.PROMOTE_AFTER = saved
     return b"".join(out)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_cases_print_the_same_in_both_tiers(case):
     source = case.read_bytes()
-    assert run(source, True) == run(source, False)
+    translated = run(source, False)
+    assert run(source, True) == translated
+    assert run(source, True, only=True) == translated
 
 
 def test_run_once_chunk_is_not_translated():
@@ -91,7 +98,7 @@ print(debug.traceback("here"))
 
 
 def test_debug_views_agree_between_tiers():
-    assert run(TIER_SENSITIVE) == run(TIER_SENSITIVE, False)
+    assert run(TIER_SENSITIVE) == run(TIER_SENSITIVE, False) == run(TIER_SENSITIVE, True, only=True)
 
 
 def test_loops_in_main_chunk_finish_in_translated_code():
