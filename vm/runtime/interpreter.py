@@ -95,7 +95,7 @@ def _function_with_cells(code, cells: dict):
 def _promote(fn, proto) -> bool:
     """Swap the stub's code for the translated function's: their closures line up (ENV, the
     self reference, U0...), so the same function object now runs at full speed."""
-    from vm.runtime.translator import lua_function_code  # noqa: PLC0415
+    from vm.runtime.tiers import lua_function_code  # noqa: PLC0415
     code = lua_function_code(proto)
     mine = fn.__code__.co_freevars
     theirs = code.co_freevars
@@ -123,7 +123,7 @@ def interpret(fn, args, holder):
         handed_off = True
         if _promote(fn, p):
             return fn(*args)
-        from vm.runtime.translator import factory_of  # noqa: PLC0415
+        from vm.runtime.tiers import factory_of  # noqa: PLC0415
         return factory_of(p)(env_cell.cell_contents, *ups)(*args)
     code = p.code
     consts = [float(k) if type(k) is int else k for k in p.constants]
@@ -348,7 +348,7 @@ def interpret(fn, args, holder):
 
 def _enter_translated(fn, proto, pc, VA, R):
     """On-stack replacement: continue this activation in translated code at `pc` (a loop head)."""
-    from vm.runtime.translator import osr_code  # noqa: PLC0415
+    from vm.runtime.tiers import osr_code  # noqa: PLC0415
     code = osr_code(proto, register_count(proto))
     target = _function_with_cells(code, _closure_cells(fn))
     return target(pc, VA, *R)

@@ -18,7 +18,7 @@ from vm.errors import LuaError, LuaSyntaxError
 from vm.runtime import calls, debuginfo
 from vm.runtime.calls import ThreadContext, ccall, context, set_context
 from vm.runtime.table import Table
-from vm.runtime.translator import instantiate
+from vm.runtime.tiers import instantiate
 from vm.runtime.values import type_name
 
 PYTHON_RECURSION_LIMIT = 22000   # Lua's ~20000 call limit, one Python frame per Lua call

@@ -24,11 +24,11 @@ import math
 
 from vm.bytecode import opcodes as O
 from vm.errors import LuaError
-from vm.runtime import calls, operations as ops  # noqa: F401
+from vm.runtime import operations as ops  # noqa: F401
 from vm.runtime import generated_support, hooks  # noqa: F401  (fill GEN_GLOBALS)
 from vm.runtime.debuginfo import GEN_GLOBALS, ProtoInfo, register_proto_info
 from vm.runtime.table import Table
-from vm.runtime.values import INF, Cell, TailCall, Userdata
+from vm.runtime.values import INF, Cell, TailCall, Userdata  # noqa: F401
 
 _TEST_OPS = (O.OP_EQ, O.OP_LT, O.OP_LE, O.OP_TEST, O.OP_TESTSET)
 _ARITH = {O.OP_ADD: "+", O.OP_SUB: "-", O.OP_MUL: "*", O.OP_DIV: "/"}
@@ -41,39 +41,10 @@ class TranslateError(LuaError):
     pass
 
 
-def factory_of(proto):
-    """The closure factory for `proto` (translated on first use and cached on the Proto)."""
-    f = getattr(proto, "_py_factory", None)
-    if f is None:
-        f = _translate(proto)
-    return f
-
-
-INTERPRET_MAIN_CHUNKS = True    # run main chunks in vm.runtime.interpreter first
-
-
-def instantiate(proto, env):
-    """A Lua function for a main chunk (no upvalues) with environment `env`."""
-    cells = [Cell() for _ in range(proto.nups)]
-    if INTERPRET_MAIN_CHUNKS and getattr(proto, "_py_factory", None) is None:
-        state = calls.context().state
-        if state is None or state.debug_hook is None or not (set(state.debug_hook[1]) & set("lcr")):
-            from vm.runtime.interpreter import interpreted_function  # noqa: PLC0415
-            return interpreted_function(proto, env, cells)
-    return factory_of(proto)(env, *cells)
-
-
-def _translate(proto):
-    for child in proto.protos:
-        factory_of(child)
-    factory, index, source = _compile_factory(proto, False)
-    proto._py_factory = factory
-    proto._py_index = index
-    proto._py_source = source
-    return factory
-
-
-def _compile_factory(proto, osr_registers):
+def compile_factory(proto, osr_registers=False):
+    """Translate and compile proto (its children must have factories already): (factory, index,
+    source). With osr_registers=n, the function takes (pc, VA, r0..r<n-1>) instead (see
+    vm.runtime.tiers.osr_code)."""
     info = register_proto_info(lambda index: ProtoInfo(proto, None, index), strong=True)
     index = info.index
     gen = _FunctionWriter(proto, index, osr_registers)
@@ -84,27 +55,6 @@ def _compile_factory(proto, osr_registers):
         GEN_GLOBALS[f"K{index}"] = tuple(proto.constants)
     exec(code, GEN_GLOBALS)
     return GEN_GLOBALS[f"F{index}"], index, source
-
-
-def lua_function_code(proto):
-    """The code object of the Lua function (L<index>) that proto's factory makes."""
-    factory = factory_of(proto)
-    name = f"L{proto._py_index}"
-    return next(c for c in factory.__code__.co_consts if hasattr(c, "co_name") and c.co_name == name)
-
-
-def osr_code(proto, nregs: int):
-    """Code of a variant of proto's function taking (pc, VA, r0..r<nregs-1>) and resuming at pc,
-    a jump target: how the interpreter hands a running loop over to translated code."""
-    code = getattr(proto, "_osr_code", None)
-    if code is None:
-        for child in proto.protos:
-            factory_of(child)
-        factory, index, _ = _compile_factory(proto, nregs)
-        code = next(c for c in factory.__code__.co_consts
-                    if hasattr(c, "co_name") and c.co_name == f"L{index}")
-        proto._osr_code = code
-    return code
 
 
 class _Region:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import vm
-from vm.runtime import translator
+from vm.runtime import tiers
 from vm.runtime.state import LuaState
 
 CASES = sorted((Path(__file__).parent.parent / "cases").glob("*.lua"))
@@ -19,8 +19,8 @@ def run(source: bytes, interpret: bool = True, only: bool = False) -> bytes:
     (no promotion, no on-stack replacement: every function made by interpreted code stays so)."""
     from vm.runtime import interpreter  # noqa: PLC0415
     out: list[bytes] = []
-    saved = translator.INTERPRET_MAIN_CHUNKS, interpreter.OSR_JUMPS, interpreter.PROMOTE_AFTER
-    translator.INTERPRET_MAIN_CHUNKS = interpret
+    saved = tiers.INTERPRET_MAIN_CHUNKS, interpreter.OSR_JUMPS, interpreter.PROMOTE_AFTER
+    tiers.INTERPRET_MAIN_CHUNKS = interpret
     if only:
         interpreter.OSR_JUMPS = interpreter.PROMOTE_AFTER = 10 ** 12
     try:
@@ -29,7 +29,7 @@ def run(source: bytes, interpret: bool = True, only: bool = False) -> bytes:
         if not ok:
             out.append(b"ERROR: " + (res if type(res) is bytes else repr(res).encode()))
     finally:
-        translator.INTERPRET_MAIN_CHUNKS, interpreter.OSR_JUMPS, interpreter.PROMOTE_AFTER = saved
+        tiers.INTERPRET_MAIN_CHUNKS, interpreter.OSR_JUMPS, interpreter.PROMOTE_AFTER = saved
     return b"".join(out)
 
 
