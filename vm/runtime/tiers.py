@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 from vm.runtime import calls
 from vm.runtime.translator import compile_factory
 from vm.runtime.values import Cell
@@ -55,10 +57,12 @@ def lua_function_code(proto):
 def osr_code(proto, nregs: int):
     """Code of a variant of proto's function taking (pc, VA, r0..r<nregs-1>) and resuming at pc,
     a jump target: how the interpreter hands a running loop over to translated code."""
-    code = getattr(proto, "_osr_code", None)
+    ref = getattr(proto, "_osr_code", None)
+    code = ref() if ref is not None else None
     if code is None:
         for child in proto.protos:
             factory_of(child)
         factory, index, _ = compile_factory(proto, nregs)
-        code = proto._osr_code = _function_code(factory, index)
+        code = _function_code(factory, index)
+        proto._osr_code = weakref.ref(code)     # the code holds the info, which holds the proto
     return code

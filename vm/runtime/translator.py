@@ -45,16 +45,33 @@ def compile_factory(proto, osr_registers=False):
     """Translate and compile proto (its children must have factories already): (factory, index,
     source). With osr_registers=n, the function takes (pc, VA, r0..r<n-1>) instead (see
     vm.runtime.tiers.osr_code)."""
-    info = register_proto_info(lambda index: ProtoInfo(proto, None, index), strong=True)
+    strong = not osr_registers
+    info = register_proto_info(lambda index: ProtoInfo(proto, None, index), strong=strong)
     index = info.index
     gen = _FunctionWriter(proto, index, osr_registers)
     source, line_pc = gen.generate()
     info.line_pc = line_pc
     code = compile(source, f"<lua {info.short_src.decode('latin-1')}:{proto.linedefined}>", "exec")
+    if not strong:
+        # An OSR variant is used once, by name by nobody: its info rides in the function's
+        # constants and its factory leaves GEN_GLOBALS at once, so all of it goes with the run.
+        code = _with_constant(code, f"F{index}", f"L{index}", info)
     if gen.special_constants:
         GEN_GLOBALS[f"K{index}"] = tuple(proto.constants)
     exec(code, GEN_GLOBALS)
-    return GEN_GLOBALS[f"F{index}"], index, source
+    factory = GEN_GLOBALS.pop(f"F{index}") if not strong else GEN_GLOBALS[f"F{index}"]
+    return factory, index, source
+
+
+def _with_constant(module_code, factory_name, function_name, value):
+    """module_code with `value` appended to the constants of the nested function_name code."""
+    def patch(code, path):
+        if not path:
+            return code.replace(co_consts=code.co_consts + (value,))
+        consts = tuple(patch(c, path[1:]) if getattr(c, "co_name", None) == path[0] else c
+                       for c in code.co_consts)
+        return code.replace(co_consts=consts)
+    return patch(module_code, [factory_name, function_name])
 
 
 class _Region:
