@@ -139,10 +139,12 @@ class PtyBridge:
         if self._thread is not threading.current_thread():
             self._thread.join()
         self._thread = None
-        for fd in (self._master, self._wake_read, self._wake_write):
+        with self._lock:                 # a board thread still in _wake() must not write to a
+            fds = (self._master, self._wake_read, self._wake_write)    # reused descriptor
+            self._master = self._wake_read = self._wake_write = -1
+        for fd in fds:
             if fd >= 0:
                 os.close(fd)
-        self._master = self._wake_read = self._wake_write = -1
 
     def __enter__(self) -> "PtyBridge":
         self.start()
@@ -194,13 +196,22 @@ class PtyBridge:
         self._wake()
 
     def _wake(self) -> None:
-        if self._woken or self._wake_write < 0:
-            return
-        self._woken = True
-        try:
-            os.write(self._wake_write, b"!")
-        except OSError:
-            pass                     # pipe full (a wake-up is pending anyway) or closing
+        """Make the serving thread look at the wires and rates again; call after changing them.
+
+        `_woken` means "a byte is in the wake pipe since the thread last looked".  The flag is
+        set here and cleared by the thread in the same locked section where it reads the wires,
+        so a change made after that look always writes a byte and ends the thread's poll.
+        (Clearing it when draining the pipe instead loses wake-ups: a byte written between the
+        clear and the read is swallowed, the flag stays set, and no later change wakes the
+        thread, which then sleeps until the client writes.)"""
+        with self._lock:
+            if self._woken or self._wake_write < 0:
+                return
+            self._woken = True
+            try:
+                os.write(self._wake_write, b"!")
+            except OSError:
+                pass                 # pipe full (a wake-up is pending anyway)
 
     # -- the serving thread -----------------------------------------------------------------------
 
@@ -215,6 +226,7 @@ class PtyBridge:
                 self._follow_client_settings()
             now = time.monotonic()
             with self._lock:
+                self._woken = False              # changes from here on write to the wake pipe
                 to_board = self._to_board.release(now)
                 to_client = self._to_client.release(now)
                 timeout = self._sleep_time(now)
@@ -258,7 +270,7 @@ class PtyBridge:
         return limit - len(self._to_board)
 
     def _drain_wake_pipe(self) -> None:
-        self._woken = False
+        # Leaves `_woken` alone: the loop clears it when it next reads the wires (see _wake).
         try:
             while os.read(self._wake_read, 512):
                 pass

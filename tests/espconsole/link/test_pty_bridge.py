@@ -194,3 +194,40 @@ def test_close_removes_the_device(node):
 def test_mismatch_option_is_checked(node):
     with pytest.raises(ValueError):
         PtyBridge(node, mismatch="maybe")
+
+
+def test_output_during_the_wake_up_drain_is_not_held(bridge, node, client, monkeypatch):
+    """Regression: the board transmitting while the serving thread empties its wake-up pipe
+    used to leave the wake-up flag set with the pipe empty; from then on board output waited
+    in the bridge until the client next wrote.  The race is made to happen every time here by
+    having the board transmit from inside the drain's read of the pipe."""
+    real_read = os.read
+    injected = threading.Event()
+
+    def read_during_transmit(fd, count):
+        if fd == bridge._wake_read and not injected.is_set():
+            injected.set()
+            node.send(b"during")              # the board thread, mid-drain
+        return real_read(fd, count)
+
+    monkeypatch.setattr(os, "read", read_during_transmit)
+    node.send(b"first ")                      # wakes the idle thread, which drains the pipe
+    assert read_exactly(client, 12) == b"first during"
+    assert injected.is_set()
+    node.send(b"later")                       # nothing else happens on the line: only this
+    assert read_exactly(client, 5) == b"later"   # wake-up can get it out of the bridge
+
+
+def test_board_output_between_idle_periods_keeps_flowing(bridge, node, client):
+    """Stress the wake-up path: short transmissions from another thread, each after the serving
+    thread has gone idle, racing its pipe drain; every one must arrive without the client
+    writing anything.  Bounded in rounds and in time per round."""
+    node.reply = lambda data: b""
+    client.timeout = 0.5
+    for round_number in range(300):
+        burst = b"<%d>" % round_number
+        sender = threading.Thread(target=lambda: [node.send(burst[i:i + 1])
+                                                  for i in range(len(burst))])
+        sender.start()
+        sender.join()
+        assert read_exactly(client, len(burst)) == burst, f"round {round_number}"
