@@ -113,9 +113,14 @@ def setindex(obj, key, value, operand="A"):
             if mt is None or _get(mt, E_NEWINDEX) is None:
                 rawset(obj, key, value)
                 return
-            if _get(obj, lookup_key(key)) is not None:
+            try:
+                nk = normalise_key(key)
+            except LuaError as e:
+                runerror(e.value)
+            if _get(obj, nk) is not None:
                 rawset(obj, key, value)
                 return
+            obj.clear_key(nk)   # Lua makes the key's slot before it looks for __newindex
             tm = _get(mt, E_NEWINDEX)
         else:
             tm = get_mm(obj, E_NEWINDEX)
