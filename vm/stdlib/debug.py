@@ -53,6 +53,7 @@ def _self_level():
 
 
 def _function_info(f, what: bytes, t: Table):
+    """The S and u fields for function `f`, in lua5.1's order (l and n belong between them)."""
     code = getattr(f, "__code__", None)
     info = proto_info_of_code(code) if code is not None and getattr(f, "__globals__", None) is debuginfo.GEN_GLOBALS else None
     if b"S" in what:
@@ -69,10 +70,6 @@ def _function_info(f, what: bytes, t: Table):
             t.rawset(b"linedefined", -1.0)
             t.rawset(b"lastlinedefined", -1.0)
             t.rawset(b"what", b"C")
-    if b"u" in what:
-        t.rawset(b"nups", float(info.proto.nups if info is not None else 0))
-    if b"f" in what:
-        t.rawset(b"func", f)
     return info
 
 
@@ -85,13 +82,20 @@ def db_getinfo(*args):
         if chr(ch) not in "flnSuL":
             arg_error(a + 2, b"invalid option")
     target = arg(rest, 0)
-    t = Table()
+    # Filled like lua5.1's getinfo: sized for 2, fields in S l u n f order; a nil field still
+    # gets its slot (lua_setfield with nil), which matters for pairs() over the result.
+    t = Table((0, 2))
     if is_function(target):
-        _function_info(target, what, t)
+        info = _function_info(target, what, t)
         if b"l" in what:
             t.rawset(b"currentline", -1.0)
+        if b"u" in what:
+            t.rawset(b"nups", float(info.proto.nups if info is not None else 0))
         if b"n" in what:
-            pass
+            t.rawset(b"name", None)
+            t.rawset(b"namewhat", b"")
+        if b"f" in what:
+            t.rawset(b"func", target)
         return (t,)
     if type(target) is not float:
         arg_error(a + 1, b"function or level expected")
@@ -128,11 +132,8 @@ def db_getinfo(*args):
             t.rawset(b"nups", 0.0)
     if b"n" in what:
         named = debuginfo.function_name(levels, level)
-        if named is not None:
-            t.rawset(b"name", named[1])
-            t.rawset(b"namewhat", named[0].encode())
-        else:
-            t.rawset(b"namewhat", b"")
+        t.rawset(b"name", named[1] if named is not None else None)
+        t.rawset(b"namewhat", named[0].encode() if named is not None else b"")
     if b"f" in what:
         t.rawset(b"func", f)
     return (t,)
