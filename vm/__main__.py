@@ -31,11 +31,11 @@ def _report(message: bytes) -> None:
 
 def run_script(state: LuaState, script: str, args: list[str]) -> int:
     """The body lua.c runs from C: load, call with arg, report errors with a traceback."""
-    arg = Table()
-    arg.rawset(-1.0 if False else 0.0, script.encode())
+    arg = Table((len(args), 2))      # as lua.c builds it: interpreter, script, then the arguments
+    arg.rawset(-1.0, os.fsencode(sys.executable) + b" -m vm")
+    arg.rawset(0.0, script.encode())
     for i, a in enumerate(args, 1):
         arg.rawset(float(i), os.fsencode(a))
-    arg.rawset(-1.0, os.fsencode(sys.executable) + b" -m vm")
     state.globals.rawset(b"arg", arg)
     if script == "-":
         data = sys.stdin.buffer.read()
