@@ -10,7 +10,8 @@ straight-line code is counted by the loop or call that contains it.
 
 Line, call and return hooks of debug.sethook need Python's sys.settrace (installed only while
 such a hook is set): every Lua instruction is on its own lines of generated Python, so Python's
-line events tell where the code is.
+line events tell where the code is. Interpreted code reports its lines itself
+(`interpreter_step`), as HOOK is also set while a line hook exists.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from vm.runtime.calls import context
 from vm.runtime.debuginfo import GEN_GLOBALS, proto_info_of_code
 
 _COUNTING = weakref.WeakSet()   # states with a count hook (debug.sethook's count included)
+_LINE_HOOKED = weakref.WeakSet()  # states with line/call/return hooks (the interpreter asks)
 
 
 def tick(n: int) -> None:
@@ -40,6 +42,25 @@ def tick(n: int) -> None:
         if state.debug_counter >= dh[2]:
             state.debug_counter = 0
             _run_lua(state, dh[0], b"count", None)
+
+
+def interpreter_step(proto, pc: int, last: list) -> None:
+    """The interpreter's hook work before instruction `pc` when HOOK is set: one instruction for
+    the count hooks, and the line hook when a new line starts or a jump goes backwards
+    (`last` holds the previous pc of this activation)."""
+    tick(1)
+    state = context().state
+    if state is None or state.in_hook:
+        return
+    dh = state.debug_hook
+    if dh is None or "l" not in dh[1]:
+        return
+    lineinfo = proto.lineinfo
+    old = last[0]
+    line = lineinfo[pc] if pc < len(lineinfo) else -1
+    last[0] = pc
+    if old < 0 or pc <= old or (old < len(lineinfo) and line != lineinfo[old]):
+        _run_lua(state, dh[0], b"line", float(line))
 
 
 def _run(state, fn):
@@ -114,7 +135,11 @@ def install(state) -> None:
         _COUNTING.add(state)
     else:
         _COUNTING.discard(state)
-    GEN_GLOBALS["HOOK"] = bool(_COUNTING)
+    if _traced(state):
+        _LINE_HOOKED.add(state)
+    else:
+        _LINE_HOOKED.discard(state)
+    GEN_GLOBALS["HOOK"] = bool(_COUNTING) or bool(_LINE_HOOKED)
     if _traced(state):
         tracer = _tracers.get(id(state))
         if tracer is None or tracer.state is not state:

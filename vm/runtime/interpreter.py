@@ -30,7 +30,7 @@ from types import CellType, FunctionType
 from vm.bytecode import opcodes as O
 from vm.runtime import calls, operations as ops
 from vm.runtime.debuginfo import GEN_GLOBALS, ProtoInfo, proto_info_of_code, register_proto_info
-from vm.runtime.hooks import tick
+from vm.runtime.hooks import interpreter_step
 from vm.runtime.generated_support import _for_prepare, _set_list, _vararg_table
 from vm.runtime.table import Table
 from vm.runtime.values import Cell, TailCall, Userdata
@@ -178,9 +178,10 @@ def interpret(fn, args, holder):
         return [rd(r) for r in range(start, tbase)] + list(T)
 
     G = GEN_GLOBALS
+    last_pc = [-1]
     while True:
         if G["HOOK"]:
-            tick(1)
+            interpreter_step(p, pc, last_pc)
         i = code[pc]
         op = i & 0x3F
         a = (i >> 6) & 0xFF

@@ -79,3 +79,27 @@ def test_debug_sethook_count_calls_a_lua_hook():
     (n,) = state.call(state.load(src))
     assert 10 <= n <= 200
     assert GEN_GLOBALS["HOOK"] is False
+
+
+LINE_HOOKED = b"""local lines = {}
+local function f(x)
+  local y = x * 2
+  return y
+end
+debug.sethook(function(ev, line) lines[#lines + 1] = line end, "l")
+local a = f(1)
+local b = f(2)
+while a < 10 do
+  a = a + b
+end
+repeat a = a - 1 until a < 5
+debug.sethook()
+return table.concat(lines, " ")
+"""
+
+
+def test_line_hook_set_inside_a_running_chunk_sees_its_lines():
+    # lua5.1 prints exactly this sequence for the chunk above
+    state = LuaState(output=lambda data: None)
+    assert state.call(state.load(LINE_HOOKED, b"=lines")) == [b"7 3 4 8 3 4 9 10 9 10 9 12 12 12 12 12 12 13"]
+    assert GEN_GLOBALS["HOOK"] is False
