@@ -10,7 +10,9 @@ thread noticed the change (the link's reader thread for reboots and disconnects)
 The protocol never relies on echo or on the prompt: each command line makes the node write a
 nonce-tagged record (snippets.py) and the client waits for that record, skipping whatever else
 arrives (boot noise, the echo, output of the user's timers).  Those bytes still reach the
-link's other data listeners, i.e. the console's REPL pane.
+link's other data listeners; a console adds a listener with `add_console_listener(fn)`
+instead, which gets the same bytes minus the client's own traffic (console.py), and types
+the user's input with `console_write`.
 
 The operations themselves live in upload.py, files.py, info.py, partitions.py and
 lfs_deploy.py; this module re-exports them as methods.
@@ -29,6 +31,7 @@ from typing import Callable, Iterator
 
 from espconsole.link import Link, LinkError, LinkState, LinkUnsupported
 from espconsole.node import framing, snippets
+from espconsole.node.console import BOOT_PATTERN, ConsoleFilter, ConsoleListener
 from espconsole.node.errors import Cancelled, NodeError, NodeRebooted, NodeTimeout, SyncError
 
 log = logging.getLogger(__name__)
@@ -36,11 +39,12 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 StateListener = Callable[["NodeState", str], None]
 
-BOOT_PATTERN = re.compile(rb"\nNodeMCU \d+\.\d+|powered by Lua \d")
 READ_SLICE = 0.05            # longest single wait, so cancel() is noticed quickly
 SYNC_TIMEOUT = 5.0
 REPLY_TIMEOUT = 5.0
 BOOT_TIMEOUT = 15.0
+BANNER_WAIT = 1.0            # after a reset: how long the boot banner may take to appear
+BOOT_PROMPT_WAIT = 5.0       # ... and the first prompt after it (init.lua runs in between)
 
 
 class NodeState(str, enum.Enum):
@@ -73,6 +77,8 @@ class NodeClient:
         self._rx = bytearray()                # the protocol's view of received bytes
         self._boot_seen = False
         self._tail = b""
+        self._consumed = 0                    # stream bytes taken from the link (read or discarded)
+        self._console = ConsoleFilter()
         link.add_data_listener(self._on_data)
         link.add_state_listener(self._on_link_state)
 
@@ -109,6 +115,27 @@ class NodeClient:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
+    def add_console_listener(self, listener: ConsoleListener) -> None:
+        """`listener(data)` gets, on the link's thread, what a user at the REPL should see:
+        the received bytes without this client's protocol traffic (reboots included)."""
+        self._console.add_listener(listener)
+
+    def remove_console_listener(self, listener: ConsoleListener) -> None:
+        self._console.remove_listener(listener)
+
+    def console_write(self, data: bytes) -> None:
+        """Type the user's bytes into the REPL, never in the middle of an operation.  What
+        the user runs may change the REPL or remove the helper, so the next operation
+        synchronises first."""
+        with self._lock:
+            self.link.write(data)
+            self._dirty = True
+
+    def _stream_offset(self) -> int:
+        # Bytes the link has received so far: taken by this client, dropped by the link's
+        # full buffer, or still buffered.  Called by the operation's thread only.
+        return self._consumed + self.link.discarded + len(self.link.peek())
+
     def cancel(self) -> None:
         """Ask the running operation to stop; it raises Cancelled (the node is left usable)."""
         self._cancel.set()
@@ -141,6 +168,7 @@ class NodeClient:
                 self._set_state(NodeState.BOOTING, "the node is booting")
         elif self._state is NodeState.BOOTING and seen.endswith(b"> "):
             self._set_state(NodeState.CONNECTING, "the node has booted")
+        self._console.feed(data)
 
     def _on_link_state(self, state: LinkState, message: str) -> None:
         if state is LinkState.DISCONNECTED:
@@ -161,6 +189,7 @@ class NodeClient:
         with self._lock:
             if self._depth == 0:
                 self._cancel.clear()
+                self._console.mark("start", self._stream_offset)
                 self._set_state(NodeState.BUSY, what)
             self._depth += 1
             try:
@@ -168,6 +197,7 @@ class NodeClient:
             finally:
                 self._depth -= 1
                 if self._depth == 0:
+                    self._console.mark("end", self._stream_offset)
                     if self.link.state is LinkState.DISCONNECTED:
                         self._set_state(NodeState.DISCONNECTED, self.link.message)
                     elif not self._dirty:
@@ -183,6 +213,8 @@ class NodeClient:
             raise Cancelled("cancelled")
 
     def write(self, data: bytes) -> None:
+        if self._depth:
+            self._console.mark("write", self._stream_offset, data)
         self.link.write(data)
 
     def fill(self, timeout: float) -> bool:
@@ -190,13 +222,14 @@ class NodeClient:
         self.check_cancel()
         data = self.link.read(min(timeout, READ_SLICE) if timeout > 0 else 0)
         if data:
+            self._consumed += len(data)
             self._rx += data
             return True
         return False
 
     def begin_reading(self) -> None:
         """Forget received bytes: what arrives from now on answers the next command."""
-        self.link.discard_input()
+        self._consumed += self.link.discard_input()
         self._rx.clear()
         self._boot_seen = False
 
@@ -402,15 +435,31 @@ class NodeClient:
             if time.monotonic() >= deadline:
                 raise NodeTimeout(f"{self.link.description} did not come back within {timeout:g} s")
             self.link.wait_state(LinkState.OPEN, READ_SLICE)
-        # Give the boot output a moment so the probe does not land in the reset window.
-        self._pause(0.2)
+        self._await_boot_prompt(deadline)
         self._sync(max(1.0, deadline - time.monotonic()))
+
+    def _await_boot_prompt(self, deadline: float) -> None:
+        """Let the boot run to its first prompt (banner, init.lua's output), so the console
+        shows all of it and the probe does not land in the reset window or in init.lua's run.
+        Without a banner (its text was lost) a short pause has to do."""
+        now = time.monotonic()
+        banner_by, prompt_by = now + BANNER_WAIT, min(deadline, now + BOOT_PROMPT_WAIT)
+        while True:
+            match = BOOT_PATTERN.search(self._rx)
+            now = time.monotonic()
+            if match is None and now >= banner_by:
+                self._pause(0.2)
+                return
+            if match is not None and (self._rx.find(b"> ", match.end()) >= 0 or now >= prompt_by):
+                return
+            self.fill(0.05)
 
     def reset(self, timeout: float = BOOT_TIMEOUT) -> str:
         """Reboot the node: the DevKit reset lines if the link has them, else node.restart().
         Returns how it was done ("hardware" or "node.restart()")."""
         with self.operation("resetting"):
             how = "hardware"
+            self.begin_reading()
             try:
                 self.link.reset()
             except LinkUnsupported:
