@@ -129,9 +129,9 @@ def _classify(frame, lineno):
             if info.line_pc is None:
                 # A stub of vm.runtime.interpreter: the interpreter's frame knows where it is.
                 state = interpreter_state(frame)
-                if state is None or state[2]:
-                    return None   # not started yet, or handed over to translated code
-                interp = state[:2]
+                if state is not None and state[2]:
+                    return None   # handed over to translated code, which is the level now
+                interp = state[:2] if state is not None else (0, None)   # None: not started yet
             return Level(frame, lineno, info, None, tail, interp)
         return None
     name = BUILTIN_NAMES.get(code)

@@ -20,7 +20,7 @@ import sys
 import weakref
 
 from vm.runtime.calls import context
-from vm.runtime.debuginfo import GEN_GLOBALS, proto_info_of_code
+from vm.runtime.debuginfo import BUILTIN_NAMES, GEN_GLOBALS, proto_info_of_code
 
 _COUNTING = weakref.WeakSet()   # states with a count hook (debug.sethook's count included)
 _LINE_HOOKED = weakref.WeakSet()  # states with line/call/return hooks (the interpreter asks)
@@ -108,20 +108,35 @@ class _Tracer:
                         self._last_line = key
                         _run_lua(state, dh[0], b"line", float(line))
         elif event == "return":
-            if "r" in dh[1]:
+            if "r" in dh[1] and not _is_handoff(frame):
                 _run_lua(state, dh[0], b"return", None)
         return self.local
 
     def global_(self, frame, event, arg):
-        if frame.f_globals is GEN_GLOBALS:
+        if _is_lua_or_library(frame):
             dh = self.state.debug_hook
-            if event == "call" and dh is not None and "c" in dh[1] and not self.state.in_hook:
+            if (event == "call" and dh is not None and "c" in dh[1] and not self.state.in_hook
+                    and not _is_handoff(frame)):
                 _run_lua(self.state, dh[0], b"call", None)
             return self.local
         return None
 
 
 _tracers: dict = {}
+HANDOFF_CODES: set = set()     # the interpreter's code objects that call on into translated code
+
+
+def _is_lua_or_library(frame) -> bool:
+    """Frames that get call/return hooks: Lua functions and library ("C") functions."""
+    if frame.f_globals is GEN_GLOBALS:
+        return proto_info_of_code(frame.f_code) is not None    # not the translator's exec
+    return frame.f_code in BUILTIN_NAMES
+
+
+def _is_handoff(frame) -> bool:
+    """A translated frame continuing an interpreted call (its call was already reported)."""
+    back = frame.f_back
+    return back is not None and back.f_code in HANDOFF_CODES
 
 
 def _traced(state) -> bool:
@@ -147,14 +162,14 @@ def install(state) -> None:
         sys.settrace(tracer.global_)
         frame = sys._getframe(1)
         while frame is not None:
-            if frame.f_globals is GEN_GLOBALS:
+            if _is_lua_or_library(frame):
                 frame.f_trace = tracer.local
             frame = frame.f_back
     elif sys.gettrace() is not None and getattr(sys.gettrace(), "__self__", None).__class__ is _Tracer:
         sys.settrace(None)
         frame = sys._getframe(1)
         while frame is not None:
-            if frame.f_globals is GEN_GLOBALS:
+            if _is_lua_or_library(frame):
                 frame.f_trace = None
             frame = frame.f_back
 

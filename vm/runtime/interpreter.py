@@ -30,7 +30,7 @@ from types import CellType, FunctionType
 from vm.bytecode import opcodes as O
 from vm.runtime import calls, operations as ops
 from vm.runtime.debuginfo import GEN_GLOBALS, ProtoInfo, proto_info_of_code, register_proto_info
-from vm.runtime.hooks import interpreter_step
+from vm.runtime.hooks import HANDOFF_CODES, interpreter_step
 from vm.runtime.generated_support import _for_prepare, _set_list, _vararg_table
 from vm.runtime.table import Table
 from vm.runtime.values import Cell, TailCall, Userdata
@@ -122,9 +122,12 @@ def interpret(fn, args, holder):
         # Called again: translate, and make this function object run the translated code.
         handed_off = True
         if _promote(fn, p):
-            return fn(*args)
-        from vm.runtime.tiers import factory_of  # noqa: PLC0415
-        return factory_of(p)(env_cell.cell_contents, *ups)(*args)
+            result = fn(*args)
+        else:
+            from vm.runtime.tiers import factory_of  # noqa: PLC0415
+            result = factory_of(p)(env_cell.cell_contents, *ups)(*args)
+        handed_off = False      # the stub is the level again for its return hook
+        return result
     code = p.code
     consts = [float(k) if type(k) is int else k for k in p.constants]
     boxed = _boxed_registers(p)
@@ -242,7 +245,9 @@ def interpret(fn, args, holder):
                 back_jumps += 1
                 if back_jumps >= OSR_JUMPS:
                     handed_off = True
-                    return _enter_translated(fn, p, pc + 1, VA, R)
+                    result = _enter_translated(fn, p, pc + 1, VA, R)
+                    handed_off = False
+                    return result
         elif op == O.OP_EQ or op == O.OP_LT or op == O.OP_LE:
             x, y = rk(O.get_b(i)), rk(O.get_c(i))
             if op == O.OP_EQ:
@@ -293,7 +298,9 @@ def interpret(fn, args, holder):
                 back_jumps += 1
                 if back_jumps >= OSR_JUMPS:
                     handed_off = True
-                    return _enter_translated(fn, p, pc + 1, VA, R)
+                    result = _enter_translated(fn, p, pc + 1, VA, R)
+                    handed_off = False
+                    return result
         elif op == O.OP_FORPREP:
             x, limit, step = rd(a), rd(a + 1), rd(a + 2)
             if type(x) is not float or type(limit) is not float or type(step) is not float:
@@ -378,4 +385,5 @@ def _boxed_registers(proto) -> frozenset:
 _ARITH = {O.OP_ADD: ops.arith_add, O.OP_SUB: ops.arith_sub, O.OP_MUL: ops.arith_mul,
           O.OP_DIV: ops.arith_div, O.OP_MOD: ops.arith_mod, O.OP_POW: ops.arith_pow}
 GEN_GLOBALS["INTERPRET"] = interpret
+HANDOFF_CODES.update((interpret.__code__, _enter_translated.__code__))
 _ = Userdata

@@ -103,3 +103,27 @@ def test_line_hook_set_inside_a_running_chunk_sees_its_lines():
     state = LuaState(output=lambda data: None)
     assert state.call(state.load(LINE_HOOKED, b"=lines")) == [b"7 3 4 8 3 4 9 10 9 10 9 12 12 12 12 12 12 13"]
     assert GEN_GLOBALS["HOOK"] is False
+
+
+CALL_HOOKED = b"""local function f(x) return x + 1 end
+local function g(x) return f(x) * 2 end
+local evs = {}
+debug.sethook(function(ev)
+  local i = debug.getinfo(2, "nS")
+  evs[#evs + 1] = ev .. ":" .. tostring(i and (i.name or i.what))
+end, "cr")
+local c = g(3)
+local d = math.floor(2.5)
+local e = select("#", 1, 2)
+for i = 1, 2 do c = f(c) end
+debug.sethook()
+return table.concat(evs, " ")
+"""
+
+
+def test_call_and_return_hooks_across_tiers_match_lua51():
+    # lua5.1's output for the chunk above (f is promoted to translated code on its second call)
+    state = LuaState(output=lambda data: None)
+    assert state.call(state.load(CALL_HOOKED, b"=calls")) == [
+        b"return:sethook call:g call:f return:f return:g call:floor return:floor call:select "
+        b"return:select call:f return:f call:f return:f call:sethook"]
