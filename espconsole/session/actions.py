@@ -1,13 +1,13 @@
-"""The session's operations: build, deploy, restart, SPIFFS files, partition table, port switch and the reaction to saved files (a mixin of Session; all node work runs on the job thread)."""
+"""The session's operations: build, deploy, restart, SPIFFS files, partition table, port switch and the reaction to saved files (a mixin of Session; all node work runs on the job thread through the node client)."""
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import Future
 from pathlib import Path
 
 from espconsole.build.atomic import write_atomic
 from espconsole.errors import EspConsoleError
-from espconsole.link import LinkUnsupported
 from espconsole.session import events as ev
 from espconsole.session.views import SYSTEM_PARAMETER_SIZE
 from espconsole.watch import ChangeBatch, ChangeKind
@@ -84,23 +84,21 @@ class SessionActions:
         keys = self.project.module_keys()
         task = f"deploy {image}"
         with self._operation():
+            client = self._require_client()
             try:
-                self._node.upload(image, result.data,
-                                  lambda done, total: self._emit(ev.Progress(task, done, total)))
+                # uploads unless the node holds the same file, reloads, waits for the reboot
+                # and checks that the node lists the image's modules and timestamp
+                deployed = client.deploy_lfs(
+                    result.data, lambda done, total: self._emit(ev.Progress(task, done, total)),
+                    name=image)
             finally:
                 self._emit(ev.Progress(task, 1, 1, finished=True))
-            self._set_state(ev.NodeState.BOOTING, "reloading LFS")
-            boot = self._node.reload_lfs(image)
-            self._show_boot_text(boot)
-            self._node.ensure_helper()
-            self.info = self._node.info()
-            self.heap = self.info.heap
-            if sorted(self.info.lfs_modules) != sorted(keys):
-                raise EspConsoleError("the node did not take the new LFS image "
-                                      f"(it lists {', '.join(self.info.lfs_modules) or 'nothing'})")
-            self.project.save_record(self.info.lfs_time, keys)
+            self.info = dataclasses.replace(self.info, lfs_time=deployed.timestamp,
+                                            lfs_modules=list(deployed.modules))
+            self.project.save_record(deployed.timestamp, keys)
         self._publish_node_views()
         self._emit(ev.Deployed(result.flash_size, tuple(sorted(keys))))
+        self._schedule_heap_refresh()           # the reboot changed the heap
 
     def _on_changes(self, batch: ChangeBatch) -> None:
         """Watcher callback (watcher thread): queue the reaction to one burst of saves."""
@@ -117,33 +115,19 @@ class SessionActions:
                 self._deploy()
 
     def _sync_spiffs(self) -> None:
-        """Upload the project's SPIFFS files the node lacks or has in another size."""
+        """Upload the project's SPIFFS files the node lacks or holds with other contents."""
         from espconsole.watch import ProjectRules
-        wanted = ProjectRules(self.project.config).spiffs_files()
-        if not wanted:
-            return
-        with self._operation():
-            files, _, _ = self._node.list_files()
-        on_node = dict(files)
-        for name in wanted:
-            if on_node.get(name) != (self.root / name).stat().st_size:
-                self._upload(self.root / name, name)
+        for name in ProjectRules(self.project.config).spiffs_files():
+            self._upload(self.root / name, name, skip_if_same=True)
 
     # -- node operations ------------------------------------------------------------------------
 
     def _restart(self) -> None:
-        link = self._require_link()
         with self._operation(ev.NodeState.BOOTING):
-            try:
-                link.reset()
-                boot = self._node.wait_prompt(30.0)
-            except LinkUnsupported:
-                boot = self._node.restart(hard_reset=False)
-            self._show_boot_text(boot)
-            self._node.ensure_helper()
+            self._require_client().reset()          # the boot text reaches the REPL meanwhile
             self._refresh_info()
 
-    def _upload(self, path: Path, name: str | None = None) -> None:
+    def _upload(self, path: Path, name: str | None = None, skip_if_same: bool = False) -> None:
         name = name or path.name
         try:
             data = path.read_bytes()
@@ -152,22 +136,29 @@ class SessionActions:
         task = f"upload {name}"
         with self._operation():
             try:
-                self._node.upload(name, data,
-                                  lambda done, total: self._emit(ev.Progress(task, done, total)))
+                result = self._require_client().upload(
+                    data, name, lambda done, total: self._emit(ev.Progress(task, done, total)),
+                    skip_if_same=skip_if_same)
             finally:
                 self._emit(ev.Progress(task, 1, 1, finished=True))
-        self._notice(f"uploaded {name} ({len(data)} bytes)")
+        if not result.skipped:
+            self._notice(f"uploaded {name} ({len(data)} bytes)")
 
     def _list_files(self) -> tuple[ev.FileEntry, ...]:
         with self._operation():
-            files, used, total = self._node.list_files()
-        entries = tuple(ev.FileEntry(name, size) for name, size in files)
-        self._emit(ev.FilesChanged(entries, used, total))
+            listing = self._require_client().list_files()
+        entries = tuple(ev.FileEntry(name, size) for name, size in listing.files.items())
+        self._emit(ev.FilesChanged(entries, listing.used, listing.total))
         return entries
 
     def _download(self, name: str, dest: Path) -> Path:
+        task = f"download {name}"
         with self._operation():
-            data = self._node.download(name)
+            try:
+                data = self._require_client().download(
+                    name, lambda done, total: self._emit(ev.Progress(task, done, total)))
+            finally:
+                self._emit(ev.Progress(task, 1, 1, finished=True))
         try:
             write_atomic(dest, data)
         except OSError as exc:
@@ -176,33 +167,31 @@ class SessionActions:
 
     def _remove(self, name: str) -> None:
         with self._operation():
-            self._node.remove(name)
+            self._require_client().remove(name)
 
     def _rename(self, old: str, new: str) -> None:
         with self._operation():
-            self._node.rename(old, new)
+            self._require_client().rename(old, new)
 
     def _set_partitions(self, lfs_size: int, spiffs_size: int) -> None:
-        if self.info is None:
+        current = self._partition_table()
+        if current is None:
             raise EspConsoleError("the partition table is not known yet")
-        table = plan_partitions(self.info.partitions, self.info.flash_size, lfs_size, spiffs_size)
+        table = plan_partitions(current, self._flash_size(), lfs_size, spiffs_size)
         with self._operation(ev.NodeState.BOOTING):
-            boot = self._node.set_partition_table(table)
-            self._show_boot_text(boot)
-            self._node.ensure_helper()
+            # the node reboots into the table; its boot text reaches the REPL meanwhile
+            self._require_client().set_partitions(**table)
             self._refresh_info()
         self._notice("partition table written; the node restarted")
         self._sync_spiffs()             # a moved SPIFFS comes back formatted
         if self.project.last is not None and self.project.last.ok and self.auto_deploy \
-                and not self._node_is_current() and self.info.partitions.get("lfs_size"):
+                and not self._node_is_current() and (self._partition_table() or {}).get("lfs_size"):
             self._deploy()
 
     def _switch_port(self, port: str, baud: int) -> None:
         self._disconnect()
         self.port, self.baud = port, baud
         self._connect()
-        self._sync_after_boot(initial=True)
-        self._publish_node_views()
 
 
 def plan_partitions(current: dict[str, int], flash_size: int, lfs_size: int,

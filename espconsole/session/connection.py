@@ -1,53 +1,35 @@
-"""Opens the link a --port value names: the emulated node (a board with its state in DIR/.espconsole/node, behind a UART-paced loopback) or a serial port."""
+"""Opens the link and node client a --port value names: `emu` (the emulated node whose state lives in DIR/.espconsole/node) or a serial port."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from espconsole.errors import EspConsoleError
-from espconsole.link import DEFAULT_BAUD, EMULATED_PORT, LoopbackLink, link_for_port
-
-
-class Connection:
-    """A link plus, for `emu`, the board behind it; `close()` releases both."""
-
-    def __init__(self, link, board=None):
-        self.link = link
-        self.board = board
-
-    def close(self) -> None:
-        try:
-            self.link.close()
-        finally:
-            if self.board is not None:
-                self.board.close()
-                self.board = None
+from espconsole.link import DEFAULT_BAUD, EMULATED_PORT, EmulatedLink, Link, link_for_port
+from espconsole.node import NodeClient
 
 
 def describe(port: str, baud: int) -> str:
     return "emulated" if port == EMULATED_PORT else f"{port}@{baud}"
 
 
-def open_connection(project: Path, port: str = EMULATED_PORT, baud: int = DEFAULT_BAUD,
-                    paced: bool = True) -> Connection:
-    """Open the link (raises an EspConsoleError with a one-line message when it cannot)."""
-    if port != EMULATED_PORT:
-        link = link_for_port(port, baud)
-        link.open()
-        return Connection(link)
-    from vm.nodemcu.board import Board
-    from vm.nodemcu.state import StateLocked, default_state_dir
+def make_link(project: Path, port: str = EMULATED_PORT, baud: int = DEFAULT_BAUD,
+              paced: bool = True) -> Link:
+    """The unopened link.  The console paces the emulated wire at the real baud rate, which
+    link_for_port does not offer (yet), so then it builds the EmulatedLink itself."""
+    if port == EMULATED_PORT and paced:
+        return EmulatedLink(str(project), baud, paced=True)
+    return link_for_port(port, baud, project_dir=str(project))
+
+
+def open_client(link: Link, console_listener, state_listener) -> NodeClient:
+    """A NodeClient on `link`, listeners attached before any byte flows, opened and in sync.
+    On failure the link is closed again and the error (an EspConsoleError) raised."""
+    client = NodeClient(link)
+    client.add_console_listener(console_listener)
+    client.add_state_listener(state_listener)
     try:
-        board = Board(default_state_dir(project))
-    except StateLocked as exc:
-        raise EspConsoleError(f"the emulated node of {project} is in use: {exc}") from None
-    link = LoopbackLink(board, baud=baud, paced=paced, description="emulated")
-    try:
-        link.open()
-        board.warm_up()
-        board.start()
+        client.open()
     except BaseException:
-        link.close()
-        board.close()
+        client.close()
         raise
-    return Connection(link, board)
+    return client

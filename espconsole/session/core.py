@@ -1,4 +1,4 @@
-"""The Session: the one object the console UI talks to — it owns the link, the node operations, the builder and the watcher, runs them off the UI thread and reports through events."""
+"""The Session: the one object the console UI talks to — it owns the link and node client, the builder and the watcher, runs them off the UI thread and reports through events."""
 
 from __future__ import annotations
 
@@ -10,22 +10,24 @@ from pathlib import Path
 from typing import Callable
 
 from espconsole.errors import EspConsoleError
-from espconsole.link import DEFAULT_BAUD, EMULATED_PORT, LinkState, LinkUnsupported
+from espconsole.link import DEFAULT_BAUD, EMULATED_PORT, Link
+from espconsole.node import NodeClient, NodeInfo
+from espconsole.node import NodeState as ClientState
 from espconsole.session import events as ev
-from espconsole.session.connection import Connection, describe, open_connection
+from espconsole.session.actions import SessionActions
+from espconsole.session.connection import describe, make_link, open_client
 from espconsole.session.jobs import JobRunner
 from espconsole.session.output_pump import OutputPump
 from espconsole.session.project import ProjectState
-from espconsole.session.repl_node import NodeInfo, ReplNode
 from espconsole.session.repl_stream import ReplStream
 from espconsole.session.views import partition_view
-from espconsole.session.actions import SessionActions
 from espconsole.watch import ProjectRules, ProjectWatcher
 
 log = logging.getLogger(__name__)
 Listener = Callable[[ev.Event], None]
 HEAP_REFRESH_DELAY = 0.6
 BACKLOG_LIMIT = 10000
+DEFAULT_FLASH_SIZE = 4 * 1024 * 1024
 
 
 class Session(SessionActions):
@@ -47,17 +49,16 @@ class Session(SessionActions):
         self._listeners: list[Listener] = []
         self._backlog: list[ev.Event] | None = []      # events before the first subscriber
         self._backlog_lock = threading.Lock()
-        self._connection: Connection | None = None
-        self._node: ReplNode | None = None
+        self._link: Link | None = None
+        self._client: NodeClient | None = None
         self._watcher: ProjectWatcher | None = None
         self._stream = ReplStream()
-        self._muted = threading.Event()
         self._last_input = 0.0
+        self._rebooted = False          # the node rebooted outside an operation: re-read its info
         self._heap_timer: threading.Timer | None = None
         self._closed = False
         self._jobs = JobRunner(self._job_failed)
         self._pump = OutputPump(lambda text: self._emit(ev.ReplOutput(text)))
-        self.prompt_seen = threading.Event()
 
     # -- facts the UI may ask -------------------------------------------------------------------
 
@@ -127,8 +128,8 @@ class Session(SessionActions):
         else:
             log.exception("%s failed", label, exc_info=exc)
             self._notice(f"{label}: internal error {type(exc).__name__}: {exc}", "error")
-        if self._connection is not None and self._connection.link.state is LinkState.OPEN:
-            self._set_state(ev.NodeState.READY if self.prompt_seen.is_set() else None)
+        if self._link is not None and self._link.is_open:
+            self._set_state(ev.NodeState.READY)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -145,13 +146,14 @@ class Session(SessionActions):
             self._heap_timer.cancel()
         if self._watcher is not None:
             self._watcher.close()
+        if self._client is not None:
+            self._client.cancel()           # stop a running operation rather than wait for it
         self._jobs.close()
         self._disconnect()
         self._pump.close()
 
     def _start(self) -> None:
         self._connect()
-        self._sync_after_boot(initial=True)
         self._build("start-up")
         self._sync_spiffs()
         if self.project.last.ok and not self._node_is_current():
@@ -162,59 +164,49 @@ class Session(SessionActions):
             self._watcher = ProjectWatcher(rules, self._on_changes).start()
 
     def _connect(self) -> None:
-        self._muted.set()
+        """Open the link and the node client, read the node's facts, show the prompt."""
         self._stream.reset()
-        self.prompt_seen.clear()
+        self._set_state(ev.NodeState.CONNECTING)
         try:
-            connection = open_connection(self.root, self.port, self.baud, paced=self.paced)
+            link = make_link(self.root, self.port, self.baud, self.paced)
+            client = open_client(link, self._on_console, self._on_node_state)
         except EspConsoleError:
             self._set_state(ev.NodeState.DISCONNECTED)
             raise
-        self._connection = connection
-        self._node = ReplNode(connection.link)
-        connection.link.add_data_listener(self._on_data)
-        connection.link.add_state_listener(self._on_link_state)
-        self._set_state(ev.NodeState.BOOTING)
-        self._muted.clear()
+        self._link, self._client = link, client
+        with self._operation():
+            self._refresh_info()
+        version = f"NodeMCU {self.info.version}" if self.info.version else "NodeMCU"
+        self._stream.reset()
+        self._pump.put(self._stream.note(f"connected to {self.link_description} node: {version}"))
+        self._pump.put(self._stream.feed(b"> ")[0])       # the prompt the node sits at
 
     def _disconnect(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            connection.link.remove_data_listener(self._on_data)
-            connection.link.remove_state_listener(self._on_link_state)
-            connection.close()
-
-    def _sync_after_boot(self, initial: bool = False) -> None:
-        """Let the boot text reach the REPL pane, then take the node for an info probe."""
-        if initial:
-            # a node that is booting talks at once; one that was already up stays silent
-            if self._connection.link.peek() or self.prompt_seen.wait(0.5):
-                self.prompt_seen.wait(5.0)
-        self._muted.set()
-        try:
-            self._node.sync()
-            self._refresh_info()
-        finally:
-            self._resume_repl()
-
-    def _resume_repl(self) -> None:
-        self._stream.reset()
-        self._stream.feed(b"\r\n> ")
-        self.prompt_seen.set()
-        self._muted.clear()
-        self._set_state(ev.NodeState.READY)
+        client, self._client, self._link = self._client, None, None
+        if client is not None:
+            client.remove_console_listener(self._on_console)
+            client.remove_state_listener(self._on_node_state)
+            client.close()
 
     def _refresh_info(self) -> None:
-        self.info = self._node.info()
+        self.info = self._require_client().info()
         self.heap = self.info.heap
         self._publish_node_views()
+
+    def _flash_size(self) -> int:
+        size_kib = self.info.flash_size_kib if self.info else None
+        return size_kib * 1024 if size_kib else DEFAULT_FLASH_SIZE
+
+    def _partition_table(self) -> dict[str, int] | None:
+        table = self.info.partitions if self.info else None
+        return table.as_dict() if table is not None else None
 
     def _publish_node_views(self) -> None:
         info = self.info
         status = self.project.status
         image = status.image_size if status and status.ok else None
         if info is not None:
-            self.partition_view = partition_view(info.partitions, info.flash_size, image)
+            self.partition_view = partition_view(self._partition_table(), self._flash_size(), image)
             self._emit(ev.PartitionsChanged(self.partition_view))
         if status is None:
             self._set_state()
@@ -226,17 +218,16 @@ class Session(SessionActions):
 
     def _node_is_current(self) -> bool:
         info = self.info
-        return info is not None and self.project.node_runs_build(info.lfs_time, info.lfs_modules)
+        return info is not None and self.project.node_runs_build(info.lfs_time,
+                                                                 info.lfs_modules or [])
 
     # -- the REPL -------------------------------------------------------------------------------
 
-    def _on_data(self, data: bytes) -> None:
-        if self._muted.is_set():
-            return
+    def _on_console(self, data: bytes) -> None:
+        """The node's console bytes (the client leaves out its own traffic); link thread."""
         text, prompt = self._stream.feed(data)
         self._pump.put(text)
         if prompt is not None:
-            self.prompt_seen.set()
             if prompt != self.prompt:
                 self.prompt = prompt
                 self._emit(ev.PromptChanged(prompt))
@@ -245,10 +236,14 @@ class Session(SessionActions):
                 self._set_state(ev.NodeState.READY)
                 self._schedule_heap_refresh()
 
-    def _on_link_state(self, state: LinkState, message: str) -> None:
-        if state is LinkState.DISCONNECTED:
+    def _on_node_state(self, state: ClientState, message: str) -> None:
+        """The client's view of the node; the session shows its own busy/ready around its jobs."""
+        if state is ClientState.DISCONNECTED:
             self._set_state(ev.NodeState.DISCONNECTED, message)
-        elif state is LinkState.OPEN and self.node_state is ev.NodeState.DISCONNECTED:
+        elif state is ClientState.BOOTING:
+            self._rebooted = True
+            self._set_state(ev.NodeState.BOOTING, message)
+        elif state is ClientState.CONNECTING and self.node_state is ev.NodeState.DISCONNECTED:
             self._set_state(ev.NodeState.BOOTING, message)
 
     def send_line(self, line: str) -> Future:
@@ -257,10 +252,11 @@ class Session(SessionActions):
         return self._jobs.submit("REPL", self._write_line, line)
 
     def _write_line(self, line: str) -> None:
-        link = self._require_link()
+        client = self._require_client()
         if self.node_state is ev.NodeState.READY:
             self._set_state(ev.NodeState.BUSY)
-        link.write(line.encode("utf-8") + b"\r\n")
+        self._stream.typed(line)
+        client.console_write(line.encode("utf-8") + b"\r\n")
 
     def _schedule_heap_refresh(self) -> None:
         if self._heap_timer is not None:
@@ -276,42 +272,63 @@ class Session(SessionActions):
             self._jobs.submit("heap", self._refresh_heap)
 
     def _refresh_heap(self) -> None:
-        if self.node_state is not ev.NodeState.READY or self._stream.at_prompt is None:
-            return                              # the user's code is still running
+        if self.node_state is not ev.NodeState.READY or self._stream.at_prompt != "> ":
+            return                              # the user's code or statement is unfinished
         with self._operation(state=None):
-            self.heap = self._node.heap()
+            if self._rebooted:                  # a reboot the user caused may bring a new LFS
+                self._rebooted = False
+                self._refresh_info()
+                return
+            output = self._require_client().exec("=node.heap()").text.strip()
+        try:
+            self.heap = int(float(output))
+        except ValueError:
+            return
+        self._set_state()
 
     def interrupt(self) -> None:
-        """Stop runaway output: drop what is not shown yet and reset the node."""
+        """Stop runaway output or a stuck operation: drop what is not shown yet, cancel the
+        running operation and reset the node."""
         self._pump.drop()
-        threading.Thread(target=self._hard_reset, name="espconsole-interrupt", daemon=True).start()
+        if self._client is not None:
+            self._client.cancel()
+        threading.Thread(target=self._reset_now, name="espconsole-interrupt", daemon=True).start()
 
-    def _hard_reset(self) -> None:
-        link = self._connection.link if self._connection else None
-        if link is None:
+    def _reset_now(self) -> None:
+        client = self._client
+        if client is None:
             return
         self._set_state(ev.NodeState.BOOTING, "interrupted: resetting the node")
         try:
-            link.reset()
-        except LinkUnsupported:
-            link.write(b"\r\nnode.restart()\r\n")
+            client.reset()
         except EspConsoleError as exc:
             self._notice(f"interrupt: {exc}", "error")
+            return
+        self._resume_repl()
 
     # -- operations (all on the job thread) -----------------------------------------------------
 
-    def _require_link(self):
-        if self._connection is None or self._connection.link.state is not LinkState.OPEN:
+    def _require_client(self) -> NodeClient:
+        if self._client is None or not self._client.link.is_open:
             raise EspConsoleError(f"{self.link_description}: not connected")
-        return self._connection.link
+        return self._client
+
+    def _resume_repl(self) -> None:
+        """After an operation the node sits at its main prompt (the client hid that prompt)."""
+        self._stream.reset()
+        self._stream.feed(b"\r\n> ")
+        if self.prompt != "> ":
+            self.prompt = "> "
+            self._emit(ev.PromptChanged(self.prompt))
+        link_open = self._link is not None and self._link.is_open
+        self._set_state(ev.NodeState.READY if link_open else ev.NodeState.DISCONNECTED)
 
     class _Operation:
         def __init__(self, session: "Session", state):
             self.session, self.state = session, state
 
         def __enter__(self):
-            self.session._require_link()
-            self.session._muted.set()
+            self.session._require_client()
             if self.state is not None:
                 self.session._set_state(self.state)
 
@@ -320,7 +337,3 @@ class Session(SessionActions):
 
     def _operation(self, state=ev.NodeState.BUSY) -> "_Operation":
         return Session._Operation(self, state)
-
-    def _show_boot_text(self, raw: bytes) -> None:
-        text, _ = ReplStream().feed(bytes(b for b in raw if b not in (2, 3)))
-        self._pump.put(text)

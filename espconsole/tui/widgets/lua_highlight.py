@@ -23,6 +23,7 @@ STYLES = {"comment": "italic #7f848e", "string": "#98c379", "number": "#d19a66",
           "keyword": "bold #c678dd", "library": "#61afef"}
 PROMPT_STYLE = "bold #e5c07b"
 ERROR_STYLE = "bold #e06c75"
+NOTE_STYLE = "dim italic"
 
 
 def highlight_lua(text: Text, start: int = 0) -> None:
@@ -47,10 +48,14 @@ class LuaHighlighter(Highlighter):
 
 
 class ConsoleHighlighter(Highlighter):
-    """For the scrollback: echoed input after a prompt is Lua, error lines are red, output is plain."""
+    """For the scrollback: echoed input after a prompt is Lua, error lines are red, the console's
+    bracketed notes are dim, output is plain."""
 
     def highlight(self, text: Text) -> None:
         plain = text.plain
+        if plain.startswith("[") and plain.endswith("]"):
+            text.stylize(NOTE_STYLE)          # the console's own notes: "[boot noise]", ...
+            return
         for prompt in (">> ", "> "):
             if plain.startswith(prompt):
                 text.stylize(PROMPT_STYLE, 0, len(prompt) - 1)

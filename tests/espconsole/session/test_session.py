@@ -102,3 +102,39 @@ def test_auto_deploy_off_leaves_modules_changed(session):
 def test_restart_comes_back_ready(session):
     session.restart().result(DEADLINE)
     assert session.node_state is NodeState.READY and session.heap
+
+
+def test_the_repl_shows_the_node_but_not_the_protocol(session, tmp_path):
+    texts = []
+    session.subscribe(lambda e: isinstance(e, ev.ReplOutput) and texts.append(e.text))
+    local = tmp_path / "notes.txt"
+    local.write_bytes(b"some notes\n" * 50)
+    session.upload_file(local).result(DEADLINE)
+    session.list_files().result(DEADLINE)
+    session.download_file("notes.txt", tmp_path / "back.txt").result(DEADLINE)
+    session.send_line("print('seen' .. 6 * 7)").result(DEADLINE)
+    wait_event(session, ev.ReplOutput, lambda e: "seen42" in e.text)
+    assert session.wait_idle(DEADLINE)
+    session.restart().result(DEADLINE)
+    assert session.wait_idle(DEADLINE)
+    session.send_line("print('after' .. 1)").result(DEADLINE)
+    wait_event(session, ev.ReplOutput, lambda e: "after1" in e.text)
+    text = "".join(texts)
+    assert "_EC" not in text and "\x02" not in text and "uart.write" not in text
+    assert "print('seen' .. 6 * 7)" in text
+    assert "[boot noise]" in text and "NodeMCU 3.0.0" in text       # the restart, as it happened
+
+
+def test_start_up_notes_the_connection_and_shows_a_prompt(session):
+    root = session.root
+    session.close()
+    again = Session(root, watch=False)
+    texts = []
+    again.subscribe(lambda e: isinstance(e, ev.ReplOutput) and texts.append(e.text))
+    try:
+        again.start().result(DEADLINE)
+        assert again.wait_idle(DEADLINE)
+        time.sleep(0.2)
+        assert "".join(texts).startswith("[connected to emulated node: NodeMCU 3.0.0]\n> ")
+    finally:
+        again.close()

@@ -66,8 +66,10 @@ def test_repl_stream_line_ends_prompts_and_split_utf8():
     stream = ReplStream()
     assert stream.feed(b"print(1)\r\n1\r") == ("print(1)\n1", None)
     assert stream.feed(b"\n> ") == ("\n> ", "> ")
+    stream.typed("for i=1,2 do")
     text, prompt = stream.feed(b"for i=1,2 do\r\n>> ")
     assert prompt == ">> " and text == "for i=1,2 do\n>> "
+    stream.typed("éx")
     assert stream.feed("é".encode()[:1]) == ("", ">> ")          # still waiting
     assert stream.feed("é".encode()[1:] + b"\x00\x07x") == ("éx", None)
     assert stream.at_prompt is None
