@@ -18,7 +18,8 @@ COMBINED = ["mod_basic.lua", "closures.lua", "varargs.lua", "strings.lua", "many
 @pytest.fixture
 def project(tmp_path) -> Path:
     root = tmp_path / "blinky"
-    shutil.copytree(REPO_DIR / "examples" / "blinky", root)
+    shutil.copytree(REPO_DIR / "examples" / "blinky", root,
+                    ignore=shutil.ignore_patterns(".espconsole"))
     return root
 
 

@@ -12,7 +12,8 @@ from tests.oracles import REPO_DIR
 @pytest.fixture
 def project(tmp_path):
     root = tmp_path / "blinky"
-    shutil.copytree(REPO_DIR / "examples" / "blinky", root)
+    shutil.copytree(REPO_DIR / "examples" / "blinky", root,
+                    ignore=shutil.ignore_patterns(".espconsole"))
     return root
 
 

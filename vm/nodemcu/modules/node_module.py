@@ -380,9 +380,13 @@ def open(board, lua) -> Table:  # noqa: A001
 
 
 def _pairs(table: Table):
-    """(key, value) pairs of a table as Lua's next would give them."""
-    from vm.runtime.table import denormalise_key  # noqa: PLC0415
-    return [(denormalise_key(k), v) for k, v in list(dict.items(table))]
+    """(key, value) pairs of a table in the order Lua's next gives them (it decides which bad entry is reported first)."""
+    pairs = []
+    entry = table.next(None)
+    while entry is not None:
+        pairs.append(entry)
+        entry = table.next(entry[0])
+    return pairs
 
 
 def _truthy(value) -> bool:
