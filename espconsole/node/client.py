@@ -32,7 +32,8 @@ from typing import Callable, Iterator
 from espconsole.link import Link, LinkError, LinkState, LinkUnsupported
 from espconsole.node import framing, snippets
 from espconsole.node.console import BOOT_PATTERN, ConsoleFilter, ConsoleListener
-from espconsole.node.errors import Cancelled, NodeError, NodeRebooted, NodeTimeout, SyncError
+from espconsole.node.errors import (Cancelled, NodeError, NodeRebooted, NodeTimeout, RemoteError,
+                                    SyncError)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ REPLY_TIMEOUT = 5.0
 BOOT_TIMEOUT = 15.0
 BANNER_WAIT = 1.0            # after a reset: how long the boot banner may take to appear
 BOOT_PROMPT_WAIT = 5.0       # ... and the first prompt after it (init.lua runs in between)
+INSTALL_SOURCE_LIMIT = 2800  # helper source bytes the node compiles in one go (its heap is small)
 
 
 class NodeState(str, enum.Enum):
@@ -286,9 +288,13 @@ class NodeClient:
                 groups: str = "b", watch_boot: bool = True, retries: int = 2) -> tuple[str, bytes, bytes]:
         """Send one helper command made by `build(nonce)` and return (tag, data, bytes received
         before the record).  Only for commands that may run twice (queries): a lost reply is
-        asked for again after a resync, up to `retries` times."""
+        asked for again after a resync, up to `retries` times.  `groups` "" : the command
+        needs no helper (only a synchronised REPL)."""
         for attempt in range(retries + 1):
-            self.ensure_helper(groups)
+            if groups:
+                self.ensure_helper(groups)
+            else:
+                self.ensure_synchronised()
             nonce = self.new_nonce()
             self.begin_reading()
             self.send_line(build(nonce))
@@ -303,6 +309,17 @@ class NodeClient:
             del self._rx[:end]
             return tag, data, before
         raise AssertionError("unreachable")
+
+    def query(self, expression: str, timeout: float | None = None) -> str:
+        """tostring() of a Lua expression evaluated on the node, in one round trip and without
+        the helper (so it costs no install after a reboot); raises RemoteError if it raised."""
+        with self.operation("query"):
+            tag, data, _ = self.command(lambda n: snippets.bare_query(n, expression), timeout,
+                                        groups="")
+        text = data.decode("utf-8", "replace")
+        if tag != "P":
+            raise RemoteError(text)
+        return text
 
     # -- synchronisation and the helper ------------------------------------------------------------
 
@@ -350,6 +367,11 @@ class NodeClient:
             self.check_cancel()
             time.sleep(min(remaining, READ_SLICE))
 
+    def ensure_synchronised(self) -> None:
+        """Synchronise first if the REPL state is unknown (for lines that need no helper)."""
+        if self._dirty or self._groups is None:
+            self._sync()
+
     def ensure_helper(self, groups: str = "b") -> None:
         """Make sure the helper groups are on the node (sync first when the REPL state is unknown)."""
         if self._dirty or self._groups is None:
@@ -357,22 +379,39 @@ class NodeClient:
         wanted = ("b" if "b" not in groups else "") + groups
         if self._groups == "" and wanted:
             wanted = "b" + wanted.replace("b", "")
-        for group in wanted:
-            if group in (self._groups or ""):
-                continue
+        for batch in self._install_batches(wanted):
             for attempt in range(5):
                 try:
-                    if self._install(group):
+                    if self._install(batch):
                         break
                 except NodeTimeout:
                     pass
                 self._sync()
-                if group in (self._groups or ""):
+                batch = "".join(g for g in batch if g not in (self._groups or ""))
+                if not batch:
                     break
             else:
-                raise NodeError(f"could not install the helper on the node (group '{group}')")
+                raise NodeError(f"could not install the helper on the node (groups '{batch}')")
+
+    def _install_batches(self, wanted: str) -> list[str]:
+        """The missing groups, in order, packed into as few installs as the node's heap allows
+        (each install costs a few round trips of its own)."""
+        batches: list[str] = []
+        size = 0
+        for group in wanted:
+            if group in (self._groups or ""):
+                continue
+            length = len(snippets.group_source(group))
+            if batches and size + length <= INSTALL_SOURCE_LIMIT:
+                batches[-1] += group
+                size += length
+            else:
+                batches.append(group)
+                size = length
+        return batches
 
     def _install(self, group: str) -> bool:
+        """Install one or several groups (letters) as one checked chunk."""
         pieces = snippets.install_pieces(group)
         self.begin_reading()
         self._send_lines([snippets.INSTALL_PRELUDE, *snippets.INSTALL_CHECKER] + pieces)
@@ -408,7 +447,7 @@ class NodeClient:
     def _send_batch(self, batch: list[bytes]) -> None:
         nonce = self.new_nonce()
         self.write(b"".join(batch))
-        self.send_line(snippets.sync_probe(nonce))
+        self.send_line(snippets.batch_probe(nonce))
         try:
             _, _, _, end = self.wait_record(nonce, 2.0)
         except NodeTimeout:

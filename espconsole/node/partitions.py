@@ -37,17 +37,29 @@ def write_partitions(client, values: dict[str, int], timeout: float = REBOOT_TIM
 
 
 def run_until_reboot(client, code: str, timeout: float) -> None:
-    """Run code that ends by rebooting the node; a Lua error or a returned string is a refusal."""
-    client.ensure_helper("bx")
+    """Run code that ends by rebooting the node; a Lua error or a returned string is a refusal.
+
+    Short code runs without the helper (after the reboot the node has none, and installing it
+    first only to lose it costs round trips); longer code goes through exec."""
     nonce = client.new_nonce()
+    line = snippets.bare_run(nonce, code)
+    bare = len(line) <= snippets.MAX_LINE
+    if bare:
+        client.ensure_synchronised()
+    else:
+        client.ensure_helper("bx")
+        line = snippets.exec_code(nonce, code.encode())
     client.begin_reading()
-    client.send_line(snippets.exec_code(nonce, code.encode()))
+    client.send_line(line)
     deadline = time.monotonic() + timeout
     while True:
         found = client.find_record(nonce)
-        if found is not None and found[0] in "EKF":
+        if found is not None and found[0] in "EKFP":
             tag, text, start, end = found
             output = client.received[:start]
+            if tag == "P":
+                reply = text.decode("utf-8", "replace")
+                raise NodeError(reply if reply != "nil" else "the node did not reboot")
             if tag == "K":
                 reply = bytes(output).split(b"\x03")[-1].replace(b"\r\n", b"\n").strip()
                 raise NodeError(reply.decode("utf-8", "replace") or "the node did not reboot")

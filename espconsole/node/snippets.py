@@ -173,8 +173,13 @@ def _call(function: str, *args: str) -> str:
     return f"{HELPER_TABLE}.{function}({','.join(args)})"
 
 
-def group_source(group: str) -> bytes:
-    """The Lua source of one helper group, ending with the statement that records it."""
+def group_source(groups: str) -> bytes:
+    """The Lua source of helper groups (one or several letters, installed as one chunk), each
+    ending with the statement that records it."""
+    return b"".join(_one_group_source(group) for group in groups)
+
+
+def _one_group_source(group: str) -> bytes:
     text = (HELPER_GROUPS[group].strip("\n").replace("@VERSION@", HELPER_VERSION)
             .replace("@TEMP@", TEMP_NAME).replace("@CHUNK@", str(DOWNLOAD_CHUNK))
             .replace("@PER_TASK@", str(FRAMES_PER_TASK)))
@@ -244,6 +249,37 @@ def sync_probe(nonce: str) -> str:
     t = HELPER_TABLE
     return (f'local s={t} and {t}.v..":"..{t}.G or "-" '
             f'uart.write(0,"\\2S{nonce}:"..#s..":"..s.."\\3")')
+
+
+def batch_probe(nonce: str) -> str:
+    """The shortest line whose S record says the REPL has run the lines sent before it."""
+    return f'uart.write(0,"\\2S{nonce}:0:\\3")'
+
+
+def bare_query(nonce: str, expression: str) -> str:
+    """tostring() of an expression in a P record (E: it raised), without the helper."""
+    return (f"local o,s=pcall(function() return {expression} end) s=tostring(s) "
+            f'uart.write(0,"\\2"..(o and "P" or "E").."{nonce}:"..#s..":"..s.."\\3")')
+
+
+def bare_run(nonce: str, body: str) -> str:
+    """Run a function body without the helper; if it returns (code meant to reboot the node
+    did not), its first value comes in a P record, a Lua error in an E record."""
+    return (f"local o,s=pcall(function() {body} end)s=tostring(s)"
+            f"uart.write(0,'\\2'..(o and'P'or'E')..'{nonce}:'..#s..':'..s..'\\3')")
+
+
+def lfs_state(nonce: str) -> str:
+    """"LFS-partition-size time modules" (time empty: no node.LFS), without the helper; needs
+    node.getpartitiontable (NodeMCU 3), as LFS deploys do."""
+    return ("local L=node.LFS local l=L and L.list()local s=node.getpartitiontable().lfs_size.."
+            "' '..(L and L.time or'')..' '..(l and table.concat(l,',')or'')"
+            f"uart.write(0,'\\2P{nonce}:'..#s..':'..s..'\\3')")
+
+
+def file_size(expression_name: str) -> str:
+    """Expression: the size of a SPIFFS file, nil when absent."""
+    return f"file.list()[{lua_string(expression_name)}]"
 
 
 # A line that turns any pending multi-line chunk (open block, long string or long comment of

@@ -56,8 +56,11 @@ def upload_bytes(client, data: bytes, name: str, progress=None, *, skip_if_same:
     """Store `data` as file `name` on the node; returns figures about the transfer."""
     check_name(name)
     with client.operation(f"uploading {name}"):
-        if skip_if_same:
+        if skip_if_same and client.query(snippets.file_size(name)) == str(len(data)):
+            # same size (a cheap query): worth the whole-file checksum on the node; the
+            # checksum and the receiver go on in one install
             from espconsole.node.files import file_checksum
+            client.ensure_helper("bhu")
             held = file_checksum(client, name)
             if held == (len(data), *framing.adler_parts(data)):
                 if progress is not None:
