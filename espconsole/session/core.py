@@ -174,12 +174,12 @@ class Session(SessionActions):
             self._set_state(ev.NodeState.DISCONNECTED)
             raise
         self._link, self._client = link, client
+        # the node answered: show its prompt at once, read its facts behind it
+        self._stream.reset()
+        self._pump.put(self._stream.note(f"connected to the {self.link_description} node"))
+        self._pump.put(self._stream.feed(b"> ")[0])
         with self._operation():
             self._refresh_info()
-        version = f"NodeMCU {self.info.version}" if self.info.version else "NodeMCU"
-        self._stream.reset()
-        self._pump.put(self._stream.note(f"connected to {self.link_description} node: {version}"))
-        self._pump.put(self._stream.feed(b"> ")[0])       # the prompt the node sits at
 
     def _disconnect(self) -> None:
         client, self._client, self._link = self._client, None, None
@@ -279,7 +279,7 @@ class Session(SessionActions):
                 self._rebooted = False
                 self._refresh_info()
                 return
-            output = self._require_client().exec("=node.heap()").text.strip()
+            output = self._require_client().query("node.heap()")
         try:
             self.heap = int(float(output))
         except ValueError:
