@@ -123,7 +123,9 @@ def edit_rounds(repeat: int) -> list[dict]:
                 session.wait_idle(30)
                 build_start = next(t for t, e in seen if isinstance(e, ev.BuildStarted))
                 build = next(e.status for _, e in seen if isinstance(e, ev.BuildFinished))
-                uploads = [t for t, e in seen if isinstance(e, ev.Progress)
+                # the image transfer: its progress reports up to done == total (the
+                # "finished" report only comes after the reload)
+                uploads = [t for t, e in seen if isinstance(e, ev.Progress) and not e.finished
                            and e.task.startswith("deploy")]
                 image_size = next(e.image_size for _, e in seen if isinstance(e, ev.Deployed))
                 results.append({"total": live - saved, "debounce": build_start - saved,
