@@ -23,8 +23,10 @@ def pty_client(board):
         client.open()
         yield client
     finally:
-        client.close()
-        bridge.close()
+        try:
+            client.close()                   # closes the link: its reader thread is joined
+        finally:
+            bridge.close()                   # joins the bridge thread, releases the pty
 
 
 def test_exec_upload_download_over_pyserial(pty_client, board):
@@ -33,10 +35,11 @@ def test_exec_upload_download_over_pyserial(pty_client, board):
     result = pty_client.upload(data, "pty.bin")
     assert result.frames > 10
     assert board.state.spiffs.read_file(b"pty.bin") == data
-    assert pty_client.list_files().files == {"pty.bin": len(data)}
-    # Download last: after a long node-to-host burst the pty bridge was seen holding the next
-    # short host line until more bytes followed (reported; see the report of this change).
     assert pty_client.download("pty.bin") == data
+    # A short exchange right after the long node-to-host burst: the bridge used to lose its
+    # wake-up there and hold the node's reply until the host wrote again (fixed in PtyBridge;
+    # tests/espconsole/link/test_pty_bridge.py forces that race deterministically).
+    assert pty_client.list_files().files == {"pty.bin": len(data)}
 
 
 def test_echo_off_over_pyserial(pty_client, board):

@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
@@ -24,11 +24,18 @@ class EmulatorProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "espconsole", "emulate", str(self.directory), "--pty", *self.extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
-        deadline = time.monotonic() + timeout
-        line = self.process.stdout.readline().decode()
-        if not line.startswith("pty: ") or time.monotonic() > deadline:
+        # readline() in a helper thread so a child that never announces cannot hang the test:
+        # after `timeout` it is stopped, which ends the read with EOF.
+        lines: list[bytes] = []
+        reader = threading.Thread(target=lambda: lines.append(self.process.stdout.readline()),
+                                  name="emulator announcement", daemon=True)
+        reader.start()
+        reader.join(timeout)
+        line = lines[0].decode(errors="replace") if lines else ""
+        if not line.startswith("pty: "):
             self.stop()
-            raise RuntimeError(f"emulator did not announce its pty: {line!r}")
+            reader.join()
+            raise RuntimeError(f"emulator did not announce its pty within {timeout} s: {line!r}")
         self.pty = line[5:].strip()
         return self.pty
 

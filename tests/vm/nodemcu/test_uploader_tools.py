@@ -143,10 +143,12 @@ def test_kill_during_upload_loses_no_stored_file(tmp_path):
         env = dict(os.environ, PYTHONPATH=str(REPO))
         upload = subprocess.Popen([sys.executable, str(SHIM), "--port", process.pty, "upload", "big.bin"],
                                   cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(3.0)                  # part of the 60 KB is on its way
-        process.kill()
-        upload.kill()
-        upload.wait()
+        try:
+            time.sleep(3.0)              # part of the 60 KB is on its way
+            process.kill()
+        finally:
+            upload.kill()
+            upload.wait()
     finally:
         process.stop()
     again = EmulatorProcess(project)
