@@ -132,6 +132,7 @@ class LoopbackLink(Link):
         self._outbound = Wire(baud if paced else None)        # host → node
         self._inbound = Wire(DEFAULT_BAUD if paced else None)  # node → host
         self._running = False
+        self._feeding = False                                  # endpoint.feed() in progress
         self._thread: threading.Thread | None = None
 
     @property
@@ -184,9 +185,10 @@ class LoopbackLink(Link):
         self.endpoint.reset()
 
     def flush(self) -> None:
-        """Wait until every written byte has reached the node."""
+        """Wait until every written byte has reached the node (its feed() has returned)."""
         with self._lock:
-            self._lock.wait_for(lambda: not self._outbound or not self._running)
+            self._lock.wait_for(lambda: (not self._outbound and not self._feeding)
+                                or not self._running)
 
     def _from_node(self, data: bytes) -> None:
         if self.to_host is not None:
@@ -216,11 +218,15 @@ class LoopbackLink(Link):
                 if not to_node and not to_host:
                     self._lock.wait(self._sleep_time(now))
                     continue
-                if not self._outbound:
-                    self._lock.notify_all()          # flush() waiters
+                self._feeding = bool(to_node)
             # Outside the lock: the endpoint may answer (call _from_node) from inside feed.
             if to_node:
-                self.endpoint.feed(to_node)
+                try:
+                    self.endpoint.feed(to_node)
+                finally:
+                    with self._lock:
+                        self._feeding = False
+                        self._lock.notify_all()      # flush() waiters
             if to_host:
                 self._deliver(to_host)
 
