@@ -50,6 +50,6 @@ def test_rotables_read_iterate_and_ignore_metatables(board):
 
 
 def test_light_userdata_is_reported_as_lightfunction(board):
-    assert run(board, "=type(sjson.decode('null')), type(print), type(node)") == \
+    assert run(board, "=type(sjson.decode('[null]')[1]), type(print), type(node)") == \
         b"lightfunction\tfunction\ttable\r\n> "
-    assert run(board, "=tostring(sjson.decode('null')):match('^lightfunction: ') ~= nil") == b"true\r\n> "
+    assert run(board, "=tostring(sjson.decode('[null]')[1]):match('^lightfunction: ') ~= nil") == b"true\r\n> "
