@@ -135,7 +135,7 @@ class PtyBridge:
         self.endpoint.set_output(None)
         attach_baud_listener(self.endpoint, None)
         self._stop.set()
-        self._wake()
+        self._wake(always=True)          # the stop flag is not read where `_woken` is cleared
         if self._thread is not threading.current_thread():
             self._thread.join()
         self._thread = None
@@ -195,17 +195,19 @@ class PtyBridge:
             self._to_client.push(data, time.monotonic())
         self._wake()
 
-    def _wake(self) -> None:
+    def _wake(self, always: bool = False) -> None:
         """Make the serving thread look at the wires and rates again; call after changing them.
 
-        `_woken` means "a byte is in the wake pipe since the thread last looked".  The flag is
-        set here and cleared by the thread in the same locked section where it reads the wires,
-        so a change made after that look always writes a byte and ends the thread's poll.
+        `_woken` means "a byte went into the wake pipe since the thread last read the wires" (it
+        may have been drained already).  The flag is set here and cleared by the thread in the
+        locked section where it reads the wires, so a change made after that read always writes
+        a byte and ends the thread's next poll.
         (Clearing it when draining the pipe instead loses wake-ups: a byte written between the
         clear and the read is swallowed, the flag stays set, and no later change wakes the
-        thread, which then sleeps until the client writes.)"""
+        thread, which then sleeps until the client writes.)  Changes to anything not read in
+        that section (the stop flag) must pass `always=True`."""
         with self._lock:
-            if self._woken or self._wake_write < 0:
+            if self._wake_write < 0 or (self._woken and not always):
                 return
             self._woken = True
             try:

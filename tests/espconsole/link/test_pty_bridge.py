@@ -231,3 +231,28 @@ def test_board_output_between_idle_periods_keeps_flowing(bridge, node, client):
         sender.start()
         sender.join()
         assert read_exactly(client, len(burst)) == burst, f"round {round_number}"
+
+
+def test_close_wakes_a_thread_whose_last_wake_up_was_drained(node):
+    """close() must end the serving thread's poll even when the wake-up flag is still set from
+    a byte the thread already drained (the stop flag is read outside the section that clears
+    the flag, so close() may not rely on that earlier byte)."""
+    bridge = PtyBridge(node, 115200)
+    bridge.start()
+    port = serial.Serial(bridge.path, 115200, timeout=2)
+    try:
+        port.write(b"x")
+        assert read_exactly(port, 1) == b"x"      # connected, then idle in poll() without limit
+        with bridge._lock:
+            bridge._woken = True                  # as between draining the pipe and re-reading
+        closer = threading.Thread(target=bridge.close)
+        closer.start()
+        closer.join(10)                           # liveness only
+        hung = closer.is_alive()
+        if hung:                                  # un-stick it so nothing is left running
+            os.write(bridge._wake_write, b"!")
+            closer.join()
+        assert not hung, "close() waited for a wake-up that never came"
+    finally:
+        port.close()
+        bridge.close()
