@@ -17,7 +17,7 @@ from vm.runtime.calls import ccall, context
 from vm.runtime.debuginfo import runerror, type_error
 from vm.runtime.table import Table, lookup_key, normalise_key
 from vm.runtime.values import (
-    INF, NEG_NAN, Userdata, is_function, number_to_bytes, str_to_number, type_name,
+    INF, NEG_NAN, Userdata, is_function, number_to_bytes, to_number, type_name,
 )
 
 MAX_TAG_LOOP = 100
@@ -225,16 +225,6 @@ def power(a, b):
             return INF
         return NEG_NAN
 
-
-def to_number(v):
-    t = type(v)
-    if t is float:
-        return v
-    if t is bytes:
-        return str_to_number(v)
-    if t is int:
-        return float(v)
-    return None
 
 
 def _arith_mm(a, b, event, action="perform arithmetic on"):

@@ -8,7 +8,8 @@ import zlib
 import pytest
 
 from tests.oracles import GOLDEN_DIR
-from vm.lfs.deflate import GZIP_HEADER, gzip_compress, lz77_tokens, lz77_tokens_reference
+from tests.vm.lfs.uzlib_reference import lz77_tokens_reference
+from vm.lfs.deflate import GZIP_HEADER, gzip_compress, lz77_tokens
 from vm.lfs.errors import LfsImageError
 from vm.lfs.inflate import gunzip_for_device
 
