@@ -3,10 +3,11 @@
 How calls work (the design choice the issue asks to document):
 
 * A Lua function is a generated Python function; a Lua-to-Lua call is a direct Python call, so
-  Lua's call depth is Python's. On CPython 3.11+ such calls do not consume C stack, and the state
-  raises `sys.setrecursionlimit` so that Lua's own limit (~LUAI_MAXCALLS frames) is what a runaway
-  recursion meets. The resulting RecursionError is turned into Lua's `stack overflow` error at
-  the nearest protected boundary (pcall, coroutine, the embedding API).
+  Lua's call depth is Python's. On CPython 3.11+ such calls do not consume C stack, so Python's
+  recursion limit doubles as Lua's call-depth counter at no cost per call: while Lua runs on a
+  thread, the limit is set so that RecursionError comes exactly where lua5.1's CallInfo array
+  would overflow (see `lua_depth_limit`), and that RecursionError is turned into Lua's
+  `stack overflow` error at the nearest protected boundary (pcall, coroutine, the embedding API).
 * `return f(x)` does not call: the function returns a TailCall marker and the caller's
   trampoline (`run_tail`) performs the call, so tail calls never grow the Python stack.
 * Calls made *from Python* into Lua (library functions, metamethods, the embedding API) go
@@ -17,6 +18,7 @@ How calls work (the design choice the issue asks to document):
 
 from __future__ import annotations
 
+import sys
 import threading
 from types import FunctionType
 
@@ -25,11 +27,16 @@ from vm.runtime.values import TailCall
 
 MAX_C_CALLS = 200          # LUAI_MAXCCALLS
 MAX_LUA_CALLS = 20000      # LUAI_MAXCALLS
+FIRST_CI_LIMIT = 16384     # the CallInfo array doubles 8, 16, ... 16384; doubling past 20000 overflows
+# Python frames that a RecursionError limit of L leaves usable, minus L (CPython's own count starts
+# at the thread's first frame and raises once depth exceeds the limit); calibrated by the tests.
+_LIMIT_SLACK = 0
 
 
 class ThreadContext:
     """What one Python thread running Lua needs to know: its state, coroutine and C-call depth."""
-    __slots__ = ("state", "coroutine", "ccalls", "base_ccalls", "error_frames", "hook", "holder")
+    __slots__ = ("state", "coroutine", "ccalls", "base_ccalls", "error_frames", "hook", "holder",
+                 "py_base", "ci_size")
 
     def __init__(self, state=None, coroutine=None, ccalls=0, holder=None):
         self.state = state
@@ -39,6 +46,11 @@ class ThreadContext:
         self.base_ccalls = ccalls
         self.error_frames = None   # frames of an error being handled by an xpcall handler
         self.hook = None
+        # Lua call depth (see lua_depth_limit): the Python depth that ci index 0 maps to while
+        # Lua runs on this thread (None when it does not), and the emulated size of the CallInfo
+        # array (L->size_ci) that a call may not reach.
+        self.py_base = None
+        self.ci_size = FIRST_CI_LIMIT
 
 
 _tls = threading.local()
@@ -71,6 +83,31 @@ def set_thread_globals(table) -> None:
 
 def set_context(ctx: ThreadContext) -> None:
     _tls.ctx = ctx
+
+
+def python_depth(frame) -> int:
+    """How many Python frames are on the stack up to and including `frame`."""
+    n = 0
+    while frame is not None:
+        n += 1
+        frame = frame.f_back
+    return n
+
+
+def lua_depth_limit(ctx: ThreadContext) -> None:
+    """Point Python's recursion limit at ctx's Lua call limit (counterpart of ldo.c's growCI).
+
+    lua5.1 keeps one CallInfo per active call (Lua or C, plus the thread's base entry) in an
+    array that starts at 8 entries and doubles when full; once doubling would pass LUAI_MAXCALLS
+    (20000) it raises "stack overflow" instead, so a fresh thread's calls stop at 16384 entries.
+    After an overflow a protected call shrinks the array to exactly 20000 (restore_stack_limit),
+    so from then on that thread's calls stop at 20000 (lgc.c's shrinking of an idle array is not
+    emulated). Here each Lua-to-Lua call is one Python frame: with ci index 0 mapped to Python
+    depth ctx.py_base, a call that would use ci index ctx.ci_size is the one that must fail.
+    The limit is process-wide, so it is set again whenever a thread starts or resumes Lua.
+    """
+    if ctx.py_base is not None:
+        sys.setrecursionlimit(ctx.py_base + ctx.ci_size + _LIMIT_SLACK)
 
 
 # Set by vm.runtime.operations: resolves __call for non-functions, raising Lua's error otherwise.

@@ -108,7 +108,30 @@ def _promote(fn, proto) -> bool:
 
 
 def interpret(fn, args, holder):
-    """Run the stub `fn`'s proto with `args`; the body of every interpreted call."""
+    """Run the stub `fn`'s proto with `args`; the body of every interpreted call.
+
+    An interpreted level takes four Python frames (the stub, this, _interpret, its `call`
+    helper) where a translated one takes one, and a call handed off to translated code runs
+    three frames below its stub: so that Python's recursion limit still stops Lua at lua5.1's
+    call depth (calls.lua_depth_limit), the mapping moves by three while this runs.
+    """
+    ctx = calls.context()
+    base = ctx.py_base
+    if base is None:
+        return _interpret(fn, args, holder)
+    ctx.py_base = base + 3
+    calls.lua_depth_limit(ctx)
+    try:
+        return _interpret(fn, args, holder)
+    finally:
+        ctx.py_base = base
+        try:
+            calls.lua_depth_limit(ctx)
+        except RecursionError:      # unwinding from the limit itself: the caller resets it
+            pass
+
+
+def _interpret(fn, args, holder):
     holder[0] = sys._getframe()
     info = proto_info_of_code(fn.__code__)
     p = info.proto
@@ -359,7 +382,20 @@ def _enter_translated(fn, proto, pc, VA, R):
     from vm.runtime.tiers import osr_code  # noqa: PLC0415
     code = osr_code(proto, register_count(proto))
     target = _function_with_cells(code, _closure_cells(fn))
-    return target(pc, VA, *R)
+    ctx = calls.context()
+    base = ctx.py_base
+    if base is None:
+        return target(pc, VA, *R)
+    ctx.py_base = base + 1      # the translated level runs one frame further down than interpret's
+    calls.lua_depth_limit(ctx)
+    try:
+        return target(pc, VA, *R)
+    finally:
+        ctx.py_base = base
+        try:
+            calls.lua_depth_limit(ctx)
+        except RecursionError:
+            pass
 
 
 def register_count(proto) -> int:
@@ -385,5 +421,5 @@ def _boxed_registers(proto) -> frozenset:
 _ARITH = {O.OP_ADD: ops.arith_add, O.OP_SUB: ops.arith_sub, O.OP_MUL: ops.arith_mul,
           O.OP_DIV: ops.arith_div, O.OP_MOD: ops.arith_mod, O.OP_POW: ops.arith_pow}
 GEN_GLOBALS["INTERPRET"] = interpret
-HANDOFF_CODES.update((interpret.__code__, _enter_translated.__code__))
+HANDOFF_CODES.update((_interpret.__code__, _enter_translated.__code__))
 _ = Userdata

@@ -16,12 +16,16 @@ from types import FunctionType
 
 from vm.errors import LuaError, LuaSyntaxError
 from vm.runtime import calls, debuginfo
-from vm.runtime.calls import ThreadContext, ccall, context, set_context
+from vm.runtime.calls import (MAX_LUA_CALLS, ThreadContext, ccall, context, lua_depth_limit, python_depth,
+                              set_context)
 from vm.runtime.table import Table
 from vm.runtime.tiers import instantiate
 from vm.runtime.values import type_name
 
-PYTHON_RECURSION_LIMIT = 22000   # Lua's ~20000 call limit, one Python frame per Lua call
+PYTHON_RECURSION_LIMIT = 22000   # above Lua's 20000 call limit, one Python frame per Lua call
+# Python frames a nested protected call (pcall/xpcall -> protected_call -> _protected_call -> ccall)
+# adds between its Lua caller and the called function, beyond the one CallInfo lua5.1's pcall takes.
+_NESTED_EXTRA_FRAMES = 3
 
 
 class LuaState:
@@ -172,8 +176,29 @@ def protected_call(fn, args, handler=None):
 
     Lua errors keep their value; Python's RecursionError becomes Lua's "stack overflow"; any
     other Python exception is a VM bug and is reported as a Lua error rather than escaping.
+    Also keeps Python's recursion limit on Lua's call limit (calls.lua_depth_limit): the first
+    protected call on a thread maps the called function to CallInfo index 2, as lua.c runs a
+    chunk (index 0 is the thread's base entry, 1 lua.c's pmain).
     """
     ctx = context()
+    outer = ctx.py_base
+    if outer is None:
+        previous_limit = sys.getrecursionlimit()
+        ctx.py_base = python_depth(sys._getframe()) + 1     # fn runs 3 frames down, at ci 2
+    else:
+        ctx.py_base = outer + _NESTED_EXTRA_FRAMES
+    lua_depth_limit(ctx)
+    try:
+        return _protected_call(ctx, fn, args, handler)
+    finally:
+        ctx.py_base = outer
+        if outer is None:
+            sys.setrecursionlimit(previous_limit)
+        else:
+            lua_depth_limit(ctx)
+
+
+def _protected_call(ctx, fn, args, handler):
     saved = ctx.ccalls
     try:
         return True, ccall(fn, *args)
@@ -185,6 +210,9 @@ def protected_call(fn, args, handler=None):
         ctx.ccalls = saved
         tb = e.__traceback__
         value = _stack_overflow_message(tb)
+        if ctx.ci_size < MAX_LUA_CALLS:     # ldo.c's restore_stack_limit: the array is now 20000
+            ctx.ci_size = MAX_LUA_CALLS
+            lua_depth_limit(ctx)
     except MemoryError as e:
         ctx.ccalls = saved
         tb = e.__traceback__
