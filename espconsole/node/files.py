@@ -18,6 +18,8 @@ from espconsole.node.upload import check_name, transfer
 
 DOWNLOAD_IDLE_TIMEOUT = 3.0
 REPAIR_ROUNDS = 5
+CHECKSUM_RATE = 20000.0       # bytes a second the node's checksum loop reads, at least
+REQUEST_TRIES = 4              # a read-only request lost or damaged on the wire is sent again
 
 
 @dataclass
@@ -143,15 +145,38 @@ def list_files(client) -> Listing:
     return Listing(dict(sorted(files.items())), remaining, used, total)
 
 
-def file_checksum(client, name: str) -> tuple[int, int, int] | None:
-    """(size, Adler A, Adler B) of a node file, or None when there is no such file."""
+def file_checksum(client, name: str, size: int | None = None) -> tuple[int, int, int] | None:
+    """(size, Adler A, Adler B) of a node file, or None when there is no such file.  A reply
+    that is not well formed (damaged on the wire) is asked for again.  `size`, when known,
+    bounds the wait for a reply (the node reads the whole file first)."""
+    if size is None:
+        timeout = max(client.reply_timeout, 30.0)
+    else:
+        timeout = client.reply_timeout + size / CHECKSUM_RATE
     with client.operation(f"checking {name}"):
-        tag, data, _ = client.command(lambda n: snippets.file_checksum(n, name), groups="bh",
-                                      timeout=max(client.reply_timeout, 30.0))
-    if tag == "F":
+        for _ in range(REQUEST_TRIES):
+            tag, data, _ = client.command(lambda n: snippets.file_checksum(n, name), groups="bh",
+                                          timeout=timeout)
+            if tag == "F" and data == f"no such file: {name}".encode("utf-8"):
+                return None
+            parsed = _numbers(data, 3) if tag == "C" else None
+            if parsed is not None:
+                return parsed[0], parsed[1], parsed[2]
+            client.mark_dirty()
+        raise NodeError(f"checksum of {name} failed: {_last_words(tag, data)}")
+
+
+def _numbers(data: bytes, count: int) -> tuple[int, ...] | None:
+    """`count` space-separated decimal numbers, or None (a damaged reply)."""
+    fields = data.split(b" ")
+    if len(fields) != count or not all(field.isdigit() for field in fields):
         return None
-    size, a, b = (int(float(v)) for v in data.split())
-    return size, a, b
+    return tuple(int(field) for field in fields)
+
+
+def _last_words(tag: str, data: bytes) -> str:
+    text = data.decode("utf-8", "replace").replace("\n", " ").replace("\r", " ")
+    return text if tag == "F" and text else "the node's replies kept arriving damaged"
 
 
 def remove_file(client, name: str) -> None:
@@ -184,13 +209,16 @@ def download_file(client, name: str, progress=None) -> bytes:
             for first, run in _runs(missing):
                 _stream(client, name, first, run, pieces, size, progress)
         data = b"".join(pieces.get(i, b"") for i in range(count))
-        if len(data) != size or len(pieces) < count:
+        if len(data) != size or any(i not in pieces for i in range(count)):
             raise TransferError(f"download of {name} failed: frames kept arriving damaged")
-        held = file_checksum(client, name)
-        if held != (size, *framing.adler_parts(data)):
-            raise TransferError(f"download of {name} failed: the whole-file checksum differs "
-                                f"(did the file change meanwhile?)")
-        return data
+        expected = (size, *framing.adler_parts(data))
+        # A checksum reply damaged on the wire can still look well formed: ask once more
+        # before calling the download bad.
+        for _ in range(2):
+            if file_checksum(client, name, size) == expected:
+                return data
+        raise TransferError(f"download of {name} failed: the whole-file checksum differs "
+                            f"(did the file change meanwhile?)")
 
 
 def _runs(indices: list[int]) -> list[tuple[int, int]]:
@@ -203,20 +231,41 @@ def _runs(indices: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
+def _request(client, name: str, first: int, count: int) -> tuple[str, int]:
+    """Start the node's stream of frames first .. first+count-1; returns (nonce, file size).
+    The request only reads, so a lost or damaged line or reply is simply sent again."""
+    tag, message = "", b""
+    for attempt in range(REQUEST_TRIES):
+        if attempt:
+            client.mark_dirty()             # a stream may still be running: resync first
+            client.ensure_helper("bdh")
+        nonce = client.new_nonce()
+        client.begin_reading()
+        client.send_line(snippets.download(nonce, name, first, count))
+        try:
+            tag, message, _, end = client.wait_record(nonce, watch_boot=False)
+        except NodeTimeout:
+            continue
+        if tag == "T":
+            sizes = _numbers(message, 2)
+            if sizes is not None and sizes[0] == sizes[1]:
+                del client.received[:end]
+                return nonce, sizes[0]
+        elif tag == "F" and message == f"no such file: {name}".encode("utf-8"):
+            raise TransferError(f"download of {name} failed: no such file on the node")
+    raise TransferError(f"download of {name} failed: {_last_words(tag, message)}")
+
+
 def _stream(client, name: str, first: int, count: int, pieces: dict[int, bytes],
             size: int | None, progress) -> int:
     """Ask for frames first .. first+count-1 and keep the good ones; returns the file size."""
-    nonce = client.new_nonce()
-    client.begin_reading()
-    client.send_line(snippets.download(nonce, name, first, count))
-    tag, text, _, end = client.wait_record(nonce, watch_boot=False)
-    if tag == "F":
-        raise TransferError(f"download of {name} failed: {text.decode('utf-8', 'replace')}")
-    if tag != "T":
-        raise TransferError(f"download of {name} failed: unexpected reply")
-    size = int(float(text)) if size is None else size
+    nonce, announced = _request(client, name, first, count)
+    if size is None:
+        size = announced
+    elif announced != size:
+        raise TransferError(f"download of {name} failed: the file changed during the download")
+    last = min(first + count, -(-size // snippets.DOWNLOAD_CHUNK))
     received = client.received
-    del received[:end]
     expect = first
     last_activity = time.monotonic()
     while True:
@@ -227,7 +276,7 @@ def _stream(client, name: str, first: int, count: int, pieces: dict[int, bytes],
             if parsed is not None:
                 seq, length, payload = parsed
                 index = expect + ((seq - expect) % 256)
-                if index < first + count:
+                if index < last:
                     pieces[index] = payload
                     expect = index + 1
                     if progress is not None:
@@ -238,7 +287,7 @@ def _stream(client, name: str, first: int, count: int, pieces: dict[int, bytes],
             tag, text, _, end = found
             del received[:end]
             if tag != "D":
-                raise TransferError(f"download of {name} failed: {text.decode('utf-8', 'replace')}")
+                client.mark_dirty()         # a damaged end record: repair asks again
             return size
         if time.monotonic() - last_activity > DOWNLOAD_IDLE_TIMEOUT:
             client.mark_dirty()

@@ -24,7 +24,7 @@ keeps a running Adler-32 of the file, and answers 0x06 SEQ 0x17 (ACK) or 0x15 EX
 
 from __future__ import annotations
 
-HELPER_VERSION = "1"
+HELPER_VERSION = "2"
 HELPER_TABLE = "_EC"
 TEMP_NAME = "~up.tmp"
 MAX_LINE = 200
@@ -35,7 +35,8 @@ FRAMES_PER_TASK = 16
 # (see `install_pieces`); the last statement of each group records the group letter in _EC.G.
 HELPER_GROUPS: dict[str, str] = {
     # b: the table (version, installed groups, escape maps, temp name), record writer, sums,
-    #    status of the last transfer
+    #    status of the last transfer, check of a command's arguments (ck: their joined text
+    #    against its sums; false and an F record "damaged command" if a byte changed on the wire)
     "b": r'''
 _EC={v="@VERSION@",G="",T="@TEMP@",o={},
  U={["\1"]="\254",["\2"]="\255",["\3"]="\n",["\4"]="\r"},
@@ -44,6 +45,8 @@ function _EC.r(t,n,s) s=s or "" uart.write(0,"\2"..t..n..":"..#s..":"..s.."\3") 
 function _EC.s(d,i,j) local t,a,b={d:byte(i,j)},0,0
  for k=1,#t do a=a+t[k] b=b+a end return a,b end
 function _EC.st(n) _EC.r("Z",n,_EC.last or "") end
+function _EC.ck(n,s,ka,kb) local a,b=_EC.s(s,1,-1)
+ if a%65521==ka and b%65521==kb then return true end _EC.r("F",n,"damaged command") end
 ''',
     # u: the frame receiver.  rx arms it (f target, "" = into memory; z size; A B Adler
     #    halves; n nonce; w watchdog seconds; ka kb sums of the arguments, so a command line
@@ -122,19 +125,23 @@ function _EC.l(n) local t={}
  local r,u,z=file.fsinfo()
  _EC.r("L",n,r.." "..u.." "..z.."\0"..table.concat(t,"\0")) end
 ''',
-    # h: whole-file Adler-32 of a node file, "size A B"
+    # h: whole-file Adler-32 of a node file, "size A B" (ka kb: sums of "n:f")
     "h": r'''
-function _EC.h(n,f) local R,A,B,c=_EC,1,0,0 local fd=file.open(f,"r")
+function _EC.h(n,f,ka,kb) local R,A,B,c=_EC,1,0,0
+ if not R.ck(n,n..":"..f,ka,kb) then return end local fd=file.open(f,"r")
  if not fd then return R.r("F",n,"no such file: "..f) end
  while true do local d=fd:read(@CHUNK@) if not d then break end
   local a,b=R.s(d,1,-1) local l=#d B=(B+l*A+b)%65521 A=(A+a)%65521 c=c+l tmr.wdclr() end
  fd:close() R.r("C",n,c.." "..A.." "..B) end
 ''',
     # d: download sender, frames i .. i+c-1 of file f, a few per task so the SDK keeps running
+    #    (ka kb: sums of "n:f:i:c"); the T record carries the size twice, so the host can
+    #    tell a damaged one
     "d": r'''
-function _EC.tx(n,f,i,c) local R=_EC local fd=file.open(f,"r")
+function _EC.tx(n,f,i,c,ka,kb) local R=_EC
+ if not R.ck(n,n..":"..f..":"..i..":"..c,ka,kb) then return end local fd=file.open(f,"r")
  if not fd then return R.r("F",n,"no such file: "..f) end
- R.r("T",n,tostring(fd:seek("end"))) fd:seek("set",i*@CHUNK@)
+ local z=tostring(fd:seek("end")) R.r("T",n,z.." "..z) fd:seek("set",i*@CHUNK@)
  local function st()
   for _=1,@PER_TASK@ do local d=c>0 and fd:read(@CHUNK@)
    if not d then fd:close() return R.r("D",n) end
@@ -315,12 +322,19 @@ def list_files(nonce: str) -> str:
     return _call("l", lua_string(nonce))
 
 
+def _signed(*fields: str | int) -> list[str]:
+    """The two check arguments (`_EC.ck`) of a command whose arguments join to `fields`."""
+    ka, kb = plain_sums(":".join(str(field) for field in fields).encode("utf-8"))
+    return [lua_number(ka), lua_number(kb)]
+
+
 def file_checksum(nonce: str, name: str) -> str:
-    return _call("h", lua_string(nonce), lua_string(name))
+    return _call("h", lua_string(nonce), lua_string(name), *_signed(nonce, name))
 
 
 def download(nonce: str, name: str, first: int, count: int) -> str:
-    return _call("tx", lua_string(nonce), lua_string(name), lua_number(first), lua_number(count))
+    return _call("tx", lua_string(nonce), lua_string(name), lua_number(first), lua_number(count),
+                 *_signed(nonce, name, int(first), int(count)))
 
 
 def last_exec(nonce: str) -> str:
