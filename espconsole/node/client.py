@@ -76,6 +76,8 @@ class NodeClient:
         self._depth = 0
         self._groups: str | None = None       # helper groups on the node; None = unknown
         self._dirty = True                    # the REPL may hold garbage or binary mode
+        self._typed = False                   # the user typed since the last sync (may have
+                                              # left an unfinished chunk, the REPL's `>> `)
         self._rx = bytearray()                # the protocol's view of received bytes
         self._boot_seen = False
         self._tail = b""
@@ -132,6 +134,7 @@ class NodeClient:
         with self._lock:
             self.link.write(data)
             self._dirty = True
+            self._typed = True
 
     def _stream_offset(self) -> int:
         # Bytes the link has received so far: taken by this client, dropped by the link's
@@ -340,7 +343,11 @@ class NodeClient:
             if attempt % 3 == 0:
                 # END closes a half-received frame, the abort frame disarms our receiver,
                 # backspaces erase whatever sits in the REPL's line buffer (≤ 255 bytes).
-                self.write(bytes((framing.END,)) + framing.abort_frame() + b"\x08" * 255 + b"\n")
+                # If the user typed, they may have left an unfinished chunk (an open block
+                # or long string: the REPL keeps adding lines to it, the probe's too); the
+                # breaker line makes it a syntax error, so the REPL drops it, at once.
+                self.write(bytes((framing.END,)) + framing.abort_frame() + b"\x08" * 255 + b"\n"
+                           + (snippets.CHUNK_BREAKER.encode() + b"\n" if self._typed else b""))
             elif attempt % 3 == 1:
                 self.write(snippets.CHUNK_BREAKER.encode() + b"\n")
             self._pause(0.05)
@@ -359,6 +366,11 @@ class NodeClient:
             self._groups = groups if version == snippets.HELPER_VERSION else ""
             self._dirty = False
             self._boot_seen = False
+            if self._typed:
+                # Whatever the user left unfinished is gone: the console gets a fresh prompt
+                # (it still shows the one from before the operation, maybe `>> `).
+                self._typed = False
+                self._console.mark("prompt", self._stream_offset)
             return
 
     def _pause(self, seconds: float) -> None:

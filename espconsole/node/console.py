@@ -47,6 +47,7 @@ class ConsoleFilter:
         self._written = b""            # that write
         self._settling = False         # just after an operation: its trailing prompt is due
         self._tail = bytearray()       # start of the post-operation bytes, while undecided
+        self._shown = b""              # the last bytes given to the listeners
 
     # -- listeners ---------------------------------------------------------------------------------
 
@@ -62,7 +63,9 @@ class ConsoleFilter:
     # -- marks (the operation's thread) -----------------------------------------------------------
 
     def mark(self, kind: str, offset_now: Callable[[], int], data: bytes = b"") -> None:
-        """Record `kind` ("start", "write", "end") at the stream offset `offset_now()`.
+        """Record `kind` ("start", "write", "end"; "prompt": the operation's sync cleared what
+        the user left in the REPL, so the console shows a fresh prompt) at the stream offset
+        `offset_now()`.
 
         The offset is taken under the filter's lock, so bytes the link delivers after it wait
         in `feed` until the mark is queued."""
@@ -86,6 +89,8 @@ class ConsoleFilter:
                 position = limit
             while self._marks and self._marks[0][0] <= self._offset:
                 self._apply(self._marks.popleft(), out)
+            if out:
+                self._shown = (self._shown + bytes(out[-3:]))[-3:]
             listeners = list(self._listeners) if out else []
         for listener in listeners:
             try:
@@ -104,6 +109,10 @@ class ConsoleFilter:
             self._booting = False
             self._held.clear()
             self._written = data
+        elif kind == "prompt":
+            # The REPL was brought back to a clean prompt; the console may still show `>> `.
+            if (self._shown + bytes(out[-3:])).endswith(b">" + PROMPT):
+                out += b"\r\n" + PROMPT
         elif kind == "end":
             self._hidden = self._booting = False
             self._held.clear()
