@@ -56,11 +56,11 @@ def deploy_lfs(client, image: bytes, progress=None, *, name: str = IMAGE_NAME, f
         if lfs_size == 0:
             raise NodeError("the node has no LFS partition (set one with `espconsole node "
                             "partitions --lfs-size N`)")
-        if not force and before_stamp == stamp and before_modules == modules:
-            if progress is not None:
-                progress(len(image), len(image))
-            return DeployResult(modules, stamp, False, False, time.monotonic() - started)
         uploaded = upload_bytes(client, image, name, progress, skip_if_same=not force)
+        if not force and uploaded.skipped and before_stamp == stamp and before_modules == modules:
+            # The node holds this image and runs one with its timestamp and modules.  (The
+            # timestamp alone does not tell: two builds within a second share it.)
+            return DeployResult(modules, stamp, False, False, time.monotonic() - started)
         run_until_reboot(client, snippets.lfs_reload(name), timeout)
         _, after_stamp, after_modules = lfs_state(client)
     if after_modules != modules or after_stamp != stamp:

@@ -35,3 +35,19 @@ def test_lfs_state_and_a_deploy_that_installs_only_what_it_uses(client, tmp_path
     assert "i" not in (client.helper_groups or "")    # verified without the info probe
     again = deploy_lfs(client, image)
     assert not again.reloaded and not again.uploaded
+
+
+def test_a_new_image_with_the_same_timestamp_is_still_deployed(client, tmp_path):
+    """Two builds within one second share their timestamp; the second must still go live."""
+    from espconsole.build import ProjectBuilder
+    project = tmp_path / "p"
+    (project / "lfs").mkdir(parents=True)
+    images = []
+    for text in ("first", "second"):
+        (project / "lfs" / "hello.lua").write_text(f"return '{text}'\n")
+        images.append(ProjectBuilder(project, timestamp=777).build(write=False).data)
+    assert images[0] != images[1]
+    deploy_lfs(client, images[0])
+    result = deploy_lfs(client, images[1])
+    assert result.uploaded and result.reloaded
+    assert client.exec("print(node.LFS.get('hello')())").output == b"second\n"
