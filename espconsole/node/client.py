@@ -76,6 +76,11 @@ class NodeClient:
         self._depth = 0
         self._groups: str | None = None       # helper groups on the node; None = unknown
         self._dirty = True                    # the REPL may hold garbage or binary mode
+        self._copy: bool | None = None        # the helper's copy in SPIFFS: None unknown,
+                                              # True loads, False missing or stale
+        self._fresh_installs = 0              # installs onto a node without any helper
+        self._writing_copy = False
+        self._copy_write_failed = False
         self._typed = False                   # the user typed since the last sync (may have
                                               # left an unfinished chunk, the REPL's `>> `)
         self._rx = bytearray()                # the protocol's view of received bytes
@@ -390,6 +395,9 @@ class NodeClient:
             self._sync()
         wanted = ("b" if "b" not in groups else "") + groups
         if self._groups == "" and wanted:
+            if self._copy is not False and not self._writing_copy and self._load_copy():
+                return
+            self._fresh_installs += 1
             wanted = "b" + wanted.replace("b", "")
         for batch in self._install_batches(wanted):
             for attempt in range(5):
@@ -404,6 +412,54 @@ class NodeClient:
                     break
             else:
                 raise NodeError(f"could not install the helper on the node (groups '{batch}')")
+        if self._fresh_installs >= 2 and not self._copy and not self._writing_copy \
+                and not self._copy_write_failed:
+            self._write_copy()
+
+    def _load_copy(self) -> bool:
+        """After a reboot: run the helper's copy from SPIFFS, one line instead of the install's
+        dozens.  False (and the copy counts as missing) if there is none, it fails its own
+        check, or it holds another helper."""
+        nonce = self.new_nonce()
+        self.begin_reading()
+        self.send_line(snippets.load_copy(nonce))
+        try:
+            _, data, _, end = self.wait_record(nonce)
+        except NodeTimeout:
+            self._dirty = True
+            self._sync()
+            self._groups = ""               # whatever ran, unchecked: install over it
+            return False
+        del self._rx[:end]
+        version, _, rest = data.decode("ascii", "replace").partition(":")
+        groups, _, identity = rest.partition(":")
+        if version == snippets.HELPER_VERSION and identity == snippets.copy_identity():
+            self._groups = groups
+            self._copy = True
+            if groups == snippets.ALL_GROUPS:
+                return True
+        else:
+            # nothing ran, or another helper did (an older copy): install over it
+            self._groups = ""
+            self._copy = False
+        return False
+
+    def _write_copy(self) -> None:
+        """The node has lost its helper to a reboot at least twice: keep a copy in SPIFFS
+        (written once, checked by the upload), so later reboots cost one line."""
+        from espconsole.node.upload import upload_bytes
+        self._writing_copy = True
+        try:
+            upload_bytes(self, snippets.helper_copy(), snippets.HELPER_COPY)
+            self._copy = True
+        except Cancelled:
+            self._copy_write_failed = True
+            raise
+        except NodeError as exc:
+            log.info("no copy of the helper on the node: %s", exc)
+            self._copy_write_failed = True
+        finally:
+            self._writing_copy = False
 
     def _install_batches(self, wanted: str) -> list[str]:
         """The missing groups, in order, packed into as few installs as the node's heap allows

@@ -251,6 +251,43 @@ INSTALL_CHECKER = [
 ]
 
 
+# The helper's copy in SPIFFS: every group, loaded with one line after a reboot (`load_copy`)
+# instead of being installed again line by line.  The file checks itself: its header sums the
+# rest of the file and returns before running any of it when a byte differs; the last line
+# records the sums of the source in _EC.cs, so the host can tell the copy holds its helper.
+HELPER_COPY = "~ec.lua"
+ALL_GROUPS = "".join(HELPER_GROUPS)
+_COPY_HEADER = ('local f,n,a,b,d=file.open("@NAME@","r"),0,0,0\n'
+                'if not f then return end f:seek("set",@SKIP@)\n'
+                'while true do d=f:read(@CHUNK@) if not d then break end n=n+#d\n'
+                ' for i=1,#d do a=a+d:byte(i) b=(b+a)%65521 end tmr.wdclr() end\n'
+                'f:close() if n..":"..a%65521 ..":"..b~="@SUMS@" then return end\n')
+
+
+def helper_copy() -> bytes:
+    """The contents of `HELPER_COPY`: the self-checking header, every group, the identity line."""
+    body = group_source(ALL_GROUPS) + f'{HELPER_TABLE}.cs="{copy_identity()}"\n'.encode("ascii")
+    a, b = plain_sums(body)
+    header = (_COPY_HEADER.replace("@NAME@", HELPER_COPY).replace("@CHUNK@", str(DOWNLOAD_CHUNK))
+              .replace("@SUMS@", f"{len(body)}:{a}:{b}"))
+    skip = len(header.replace("@SKIP@", "00000"))
+    return header.replace("@SKIP@", f"{skip:05d}").encode("ascii") + body
+
+
+def copy_identity() -> str:
+    """What a loaded copy leaves in _EC.cs: the sums of the helper source it holds."""
+    a, b = plain_sums(group_source(ALL_GROUPS))
+    return f"{a}:{b}"
+
+
+def load_copy(nonce: str) -> str:
+    """Run the helper's copy; an S record reports "version:groups:identity" of the helper now
+    present, "-" if none (no copy, or it refused to run)."""
+    t = HELPER_TABLE
+    return (f'pcall(dofile,"{HELPER_COPY}") local s={t} and {t}.v..":"..{t}.G..":"..tostring({t}.cs) or "-" '
+            f'uart.write(0,"\\2S{nonce}:"..#s..":"..s.."\\3")')
+
+
 def sync_probe(nonce: str) -> str:
     """Reports "version:groups" of the helper present (or "-") in an S record; needs no helper."""
     t = HELPER_TABLE
