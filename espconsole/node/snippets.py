@@ -1,7 +1,9 @@
 """Every piece of Lua the host sends to a node: the resident helper and the one-line commands that call it.
 
 The helper is a global table `_EC` installed per boot, in groups, on demand (`HELPER_GROUPS`,
-sent by `install_pieces` as checksummed pieces, every REPL line ≤ 200 bytes).  It uses only APIs of the default NodeMCU
+sent by `install_pieces` as checksummed pieces, every REPL line ≤ 200 bytes); once a client
+has had to install it after a second reboot it also keeps a self-checking copy in SPIFFS
+(`HELPER_COPY`), which later boots load with one line (`load_copy`).  It uses only APIs of the default NodeMCU
 module set (file, node, tmr, uart) and plain Lua 5.1, so the same code runs on real firmware
 without `encoder` or `crypto`.  Every reply it makes is a *record* written raw with
 `uart.write` (never translated, never echoed)::
