@@ -153,7 +153,7 @@ class ProjectBuilder:
         if result.problems:
             return self._finish(result, started)
         self.cache.forget_except(set(keys))
-        timestamp = int(time.time()) if self.timestamp is None else self.timestamp
+        timestamp = self._timestamp_for(tuple(keys))
         state = (tuple(keys), timestamp)
         if self._last is not None and self._last[0] == state:
             result.data, result.flash_size = self._last[1], self._last[2]
@@ -181,6 +181,20 @@ class ProjectBuilder:
             result.written = True
         result.ok = True
         return self._finish(result, started)
+
+    def _timestamp_for(self, keys: tuple) -> int:
+        """The image's build time: the configured one, else now, but never the time of a different
+        earlier image — the node tells images apart by their timestamp, and two saves can land in
+        the same second. Unchanged modules keep their image (and its time)."""
+        if self.timestamp is not None:
+            return self.timestamp
+        now = int(time.time())
+        if self._last is None:
+            return now
+        last_keys, last_time = self._last[0]
+        if last_keys == keys:
+            return last_time
+        return max(now, last_time + 1)
 
     def _check_names(self, result: BuildResult, count: int) -> None:
         seen: dict[str, str] = {}

@@ -156,3 +156,16 @@ def test_fast_compression_builds_the_same_image_in_a_zlib_container(project):
     cold = ProjectBuilder(project, timestamp=TIMESTAMP, compression="fast",
                           disk_cache=False).build(write=False)
     assert incremental.compiled == ["led"] and incremental.data == cold.data
+
+
+def test_each_new_image_gets_a_later_timestamp_even_within_one_second(project):
+    builder = ProjectBuilder(project, disk_cache=False)
+    first = builder.build(write=False)
+    again = builder.build(write=False)
+    assert again.timestamp == first.timestamp and again.data == first.data
+    led = project / "lfs" / "led.lua"
+    times = [first.timestamp]
+    for n in range(3):
+        led.write_text(led.read_text() + f"\n-- edit {n}\n")
+        times.append(builder.build(write=False).timestamp)
+    assert times == sorted(set(times))
