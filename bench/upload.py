@@ -18,7 +18,6 @@ instead of random bytes).  Asserts nothing.
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import random
 import subprocess
@@ -49,22 +48,6 @@ def _stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-def _ignore_missing_modem_lines() -> None:
-    """A pty has no RTS/DTR: let nodemcu-uploader's setRTS/setDTR calls pass (as its test shim does)."""
-    import serial.serialposix as serialposix
-
-    def tolerant(update):
-        def wrapper(self):
-            try:
-                update(self)
-            except OSError as exc:
-                if exc.errno not in (errno.ENOTTY, errno.EINVAL):
-                    raise
-        return wrapper
-    serialposix.Serial._update_rts_state = tolerant(serialposix.Serial._update_rts_state)
-    serialposix.Serial._update_dtr_state = tolerant(serialposix.Serial._update_dtr_state)
 
 
 def run_espconsole(pty: str, baud: int, data: bytes) -> tuple[float, float]:
@@ -114,7 +97,7 @@ def main() -> int:
         data = (line * (args.size // len(line) + 1))[:args.size]
     else:
         data = bytes(rng.getrandbits(8) for _ in range(args.size))
-    _ignore_missing_modem_lines()
+    import tests.vm.nodemcu.nodemcu_uploader_shim  # noqa: F401  (pty-tolerant modem lines, as in the tests)
     print(f"upload of {len(data)} bytes ({'text' if args.text else 'random'}) to the emulated node "
           f"over a paced pty; best of {args.repeat}")
     print(f"{'baud':>7} {'tool':17} {'transfer s':>10} {'B/s':>8} {'% wire':>7} "
