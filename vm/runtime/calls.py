@@ -1,44 +1,54 @@
-"""Calling Lua values from Python: per-thread call context, C-call depth, trampolines for tail calls (counterpart of ldo.c).
+"""Calling Lua values: the call driver that keeps Lua's call stack off Python's, per-thread call context, C-call depth (counterpart of ldo.c).
 
 How calls work (the design choice the issue asks to document):
 
-* A Lua function is a generated Python function; a Lua-to-Lua call is a direct Python call, so
-  Lua's call depth is Python's. On CPython 3.11+ such calls do not consume C stack, so Python's
-  recursion limit doubles as Lua's call-depth counter at no cost per call: while Lua runs on a
-  thread, the limit is set so that RecursionError comes exactly where lua5.1's CallInfo array
-  would overflow (see `lua_depth_limit`), and that RecursionError is turned into Lua's
-  `stack overflow` error at the nearest protected boundary (pcall, coroutine, the embedding API).
-* `return f(x)` does not call: the function returns a TailCall marker and the caller's
-  trampoline (`run_tail`) performs the call, so tail calls never grow the Python stack.
-* Calls made *from Python* into Lua (library functions, metamethods, the embedding API) go
-  through `ccall`, which counts nesting per thread exactly like Lua's nCcalls and raises
-  `C stack overflow` at 200 (LUAI_MAXCCALLS). Coroutines use this count for the 5.1 rule that
-  a yield cannot cross such a call.
+* A Lua function that calls other functions is a generated Python *generator function*:
+  calling it only makes a generator (an activation record holding the registers), and a
+  Lua-to-Lua call inside it is `T = yield callee_generator`. The driver (`drive`) keeps the
+  suspended callers in a plain list, starts the callee, and when the callee yields its results
+  (a tuple, its last act) sends them back into the caller. So a chain of N Lua calls is N
+  generator objects in a list and two Python frames (the driver and the running function),
+  whatever N is: Lua-to-Lua calls never recurse in Python.
+* A Lua function that calls nothing (a leaf: no CALL, TAILCALL or TFORLOOP instruction) stays an
+  ordinary Python function returning its results: calling it cannot nest further Lua calls,
+  except through metamethods, which are C boundaries anyway (below).
+* `return f(x)` yields `TailCall(generator)`: the driver finishes the caller and runs the callee
+  in its place, so tail calls never grow any stack; the level is marked for tracebacks
+  ("(tail call): ?").
+* Calls made from Python into Lua (library functions such as pcall, table.sort's comparator,
+  gsub's function; metamethods; the embedding API) start a driver of their own: `ccall`. This is
+  the counterpart of C Lua's luaD_call recursing on the C stack, and like it is counted per
+  thread (nCcalls) and stopped at 200 nested calls with `C stack overflow` (LUAI_MAXCCALLS), so
+  Python's recursion is bounded by that limit, not by Lua's call depth.
+* Lua's call depth is counted exactly like lua5.1's CallInfo array (see `drive`): a call that
+  would need CallInfo index `ci_size` raises `stack overflow` in the calling function.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from types import FunctionType
+from types import FunctionType, GeneratorType
 
 from vm.errors import LuaError
-from vm.runtime.values import TailCall
+from vm.runtime.values import Handoff, TailCall
 
 MAX_C_CALLS = 200          # LUAI_MAXCCALLS
 MAX_LUA_CALLS = 20000      # LUAI_MAXCALLS
 FIRST_CI_LIMIT = 16384     # the CallInfo array doubles 8, 16, ... 16384; doubling past 20000 overflows
-# Python frames that a RecursionError limit of L leaves usable, minus L (CPython's own count starts
-# at the thread's first frame and raises once depth exceeds the limit); calibrated by the tests.
-_LIMIT_SLACK = 0
+PROTECTED_CI = 2           # lua.c runs a chunk at ci 2 (0 is the thread's base entry, 1 its pmain)
+PYTHON_RECURSION_LIMIT = 12000   # 200 nested C calls of a few Python frames each, plus the compiler
+
+GEN = GeneratorType
 
 
 class ThreadContext:
-    """What one Python thread running Lua needs to know: its state, coroutine and C-call depth."""
+    """What one Python thread running Lua needs to know: its state, coroutine, C-call depth and
+    the drivers running on it (innermost last)."""
     __slots__ = ("state", "coroutine", "ccalls", "base_ccalls", "error_frames", "hook", "holder",
-                 "py_base", "ci_size")
+                 "drivers", "ci_size", "base_ci")
 
-    def __init__(self, state=None, coroutine=None, ccalls=0, holder=None):
+    def __init__(self, state=None, coroutine=None, ccalls=0, holder=None, base_ci=PROTECTED_CI):
         self.state = state
         self.holder = holder      # object whose .globals is this thread's global table
         self.coroutine = coroutine
@@ -46,11 +56,20 @@ class ThreadContext:
         self.base_ccalls = ccalls
         self.error_frames = None   # frames of an error being handled by an xpcall handler
         self.hook = None
-        # Lua call depth (see lua_depth_limit): the Python depth that ci index 0 maps to while
-        # Lua runs on this thread (None when it does not), and the emulated size of the CallInfo
-        # array (L->size_ci) that a call may not reach.
-        self.py_base = None
+        self.drivers: list = []   # records of this thread's running drivers, outermost first
+        # Emulated size of lua5.1's CallInfo array (L->size_ci): 16384 on a fresh thread, 20000
+        # once an overflow was caught (ldo.c's restore_stack_limit), twice the size while the
+        # error that overflowed it is being handled.
         self.ci_size = FIRST_CI_LIMIT
+        self.base_ci = base_ci    # ci index of a function called from Python with no driver running
+
+
+# A running driver is recorded on its thread as a tuple (stack, tails, ci_base): the suspended
+# activations it holds (outermost first), the stack positions reached through a tail call, and
+# the CallInfo index of its first activation; the activation at stack position k (the running
+# one at len(stack)) uses CallInfo index ci_base + k. Drivers nest strictly, so walking Python's
+# frames outwards meets their frames in the reverse order of the thread's list. (The record
+# does not hold the driver's frame: making the frame object costs more than the whole call.)
 
 
 _tls = threading.local()
@@ -85,43 +104,111 @@ def set_context(ctx: ThreadContext) -> None:
     _tls.ctx = ctx
 
 
-def python_depth(frame) -> int:
-    """How many Python frames are on the stack up to and including `frame`."""
-    n = 0
-    while frame is not None:
-        n += 1
-        frame = frame.f_back
-    return n
-
-
-def lua_depth_limit(ctx: ThreadContext) -> None:
-    """Point Python's recursion limit at ctx's Lua call limit (counterpart of ldo.c's growCI).
-
-    lua5.1 keeps one CallInfo per active call (Lua or C, plus the thread's base entry) in an
-    array that starts at 8 entries and doubles when full; once doubling would pass LUAI_MAXCALLS
-    (20000) it raises "stack overflow" instead, so a fresh thread's calls stop at 16384 entries.
-    After an overflow a protected call shrinks the array to exactly 20000 (restore_stack_limit),
-    so from then on that thread's calls stop at 20000 (lgc.c's shrinking of an idle array is not
-    emulated). Here each Lua-to-Lua call is one Python frame: with ci index 0 mapped to Python
-    depth ctx.py_base, a call that would use ci index ctx.ci_size is the one that must fail.
-    The limit is process-wide, so it is set again whenever a thread starts or resumes Lua.
-    """
-    if ctx.py_base is not None:
-        sys.setrecursionlimit(ctx.py_base + ctx.ci_size + _LIMIT_SLACK)
-
-
 # Set by vm.runtime.operations: resolves __call for non-functions, raising Lua's error otherwise.
 call_metamethod_target = None
 # Set by vm.runtime.debuginfo: raises a LuaError with the current position.
 runerror = None
+# Set by vm.runtime.debuginfo: "chunk:line: " of a suspended Lua activation's frame.
+frame_position = None
 
 
-def run_tail(result):
-    """Trampoline: keep performing pending tail calls until a real result list appears."""
-    while result.__class__ is TailCall:
-        fn, args = result
-        result = fn(*args)
-    return result
+def _finish(gen) -> None:
+    """Let a generator that yielded its results run to its end (it only returns)."""
+    for _ in gen:
+        pass
+
+
+def drive(gen, ci_base: int, ctx=None):
+    """Run the Lua activation `gen` and everything it calls; returns its results.
+
+    `ci_base` is the CallInfo index the activation occupies. See the module docstring."""
+    if ctx is None:
+        ctx = context()
+    stack = []
+    tails = []
+    rec = (stack, tails, ci_base)
+    drivers = ctx.drivers
+    drivers.append(rec)
+    room = ctx.ci_size - 1 - ci_base
+    push = stack.append
+    pop = stack.pop
+    try:
+        req = next(gen)
+        while True:
+            cls = req.__class__
+            if cls is GEN:
+                if len(stack) >= room:
+                    room = ctx.ci_size - 1 - ci_base
+                    if len(stack) >= room:
+                        req = gen.throw(_stack_overflow(ctx, gen))
+                        continue
+                push(gen)
+                gen = req
+                req = next(gen)
+            elif cls is TailCall:
+                _finish(gen)
+                n = len(stack)
+                if not tails or tails[-1] != n:
+                    tails.append(n)
+                gen = req.gen
+                req = next(gen)
+            elif cls is Handoff:
+                _finish(gen)
+                gen = req.gen
+                req = next(gen)
+            else:
+                for _ in gen:
+                    pass
+                if not stack:
+                    return req
+                if tails and tails[-1] == len(stack):
+                    tails.pop()
+                gen = pop()
+                req = gen.send(req)
+    except BaseException as e:
+        _record(e, rec, gen)
+        raise
+    finally:
+        drivers.pop()
+
+
+def _stack_overflow(ctx, gen):
+    """ldo.c's growCI: the array doubles past LUAI_MAXCALLS, which is an error in the caller."""
+    if ctx.ci_size > MAX_LUA_CALLS:
+        return LuaError(b"error in error handling")
+    ctx.ci_size *= 2
+    return LuaError(frame_position(gen.gi_frame) + b"stack overflow")
+
+
+def _record(exc, rec, running) -> None:
+    """Keep the suspended activations an error passes through, for xpcall handlers and tracebacks."""
+    snapshots = getattr(exc, "lua_stacks", None)
+    if snapshots is None:
+        try:
+            exc.lua_stacks = snapshots = {}
+        except AttributeError:      # exceptions without a __dict__ (never Lua's own)
+            return
+    stack, tails, _ = rec
+    snapshots[sys._getframe(1)] = ([g.gi_frame for g in stack], tuple(tails), len(stack) in tails)
+
+
+def current_ci(ctx) -> int:
+    """CallInfo index of the Lua function running on this thread (its innermost driver's)."""
+    drivers = ctx.drivers
+    if drivers:
+        rec = drivers[-1]
+        return rec[2] + len(rec[0])
+    return ctx.base_ci - 1
+
+
+def ci_for_call(ctx, step: int) -> int:
+    """CallInfo index of a function called from Python `step` entries above the running Lua
+    function, or at the thread's base when no Lua is running."""
+    drivers = ctx.drivers
+    if drivers:
+        rec = drivers[-1]
+        return rec[2] + len(rec[0]) + step
+    return ctx.base_ci
 
 
 def call_any(fn, args):
@@ -129,13 +216,12 @@ def call_any(fn, args):
     if type(fn) is not FunctionType:
         fn, args = call_metamethod_target(fn, args)
     result = fn(*args)
-    if result.__class__ is TailCall:
-        result = run_tail(result)
+    if result.__class__ is GEN:
+        result = drive(result, ci_for_call(context(), 2))
     return result
 
 
-def ccall(fn, *args):
-    """Call a Lua value from a library function or metamethod dispatch (counts as a C call)."""
+def _counted_call(ci_step, fn, args):
     ctx = context()
     n = ctx.ccalls = ctx.ccalls + 1
     try:
@@ -147,14 +233,38 @@ def ccall(fn, *args):
         if type(fn) is not FunctionType:
             fn, args = call_metamethod_target(fn, args)
         result = fn(*args)
-        if result.__class__ is TailCall:
-            result = run_tail(result)
+        if result.__class__ is GEN:
+            result = drive(result, ci_for_call(ctx, ci_step), ctx)
         return result
     finally:
         ctx.ccalls -= 1
 
 
+def ccall(fn, *args):
+    """Call a Lua value from a library function (counts as a C call; the library function holds
+    a CallInfo of its own, the called function the next one)."""
+    return _counted_call(2, fn, args)
+
+
 def ccall1(fn, *args):
     """ccall keeping only the first result (nil when there is none)."""
-    r = ccall(fn, *args)
+    r = _counted_call(2, fn, args)
     return r[0] if r else None
+
+
+def mcall(fn, *args):
+    """Call a metamethod from the VM's operations (a C call for nCcalls; the metamethod takes the
+    CallInfo right above the running function, as lvm.c's callTM does)."""
+    return _counted_call(1, fn, args)
+
+
+def mcall1(fn, *args):
+    r = _counted_call(1, fn, args)
+    return r[0] if r else None
+
+
+def run_result(result, ci_step: int = 2):
+    """Finish a call made from Python with fn(*args): drive it when it is a Lua activation."""
+    if result.__class__ is GEN:
+        result = drive(result, ci_for_call(context(), ci_step))
+    return result

@@ -10,7 +10,6 @@ comparing the thread's C-call depth with the depth it had when resumed.
 
 from __future__ import annotations
 
-import sys
 import threading
 import weakref
 
@@ -68,7 +67,7 @@ register_type_name(Coroutine, b"thread")
 
 
 def _body(chan: _Channel, ccalls: int, hook):
-    ctx = ThreadContext(chan.state, chan.handle_ref, ccalls, holder=chan)
+    ctx = ThreadContext(chan.state, chan.handle_ref, ccalls, holder=chan, base_ci=1)
     set_context(ctx)
     if hook is not None:
         hook()
@@ -76,13 +75,9 @@ def _body(chan: _Channel, ccalls: int, hook):
     if chan.killed:
         chan.status = "dead"
         return
-    # The body runs 2 frames down, at ci 1; CPython counts one more level on these threads than
-    # frames (calibrated against lua5.1 by tests/vm/runtime/test_stack_depth.py).
-    ctx.py_base = calls.python_depth(sys._getframe())
-    calls.lua_depth_limit(ctx)
     try:
-        args = chan.transfer
-        result = calls.ccall(chan.fn, *args) if False else calls.call_any(chan.fn, args)
+        args = chan.transfer      # the body runs at ci 1, above the coroutine's base entry
+        result = calls.call_any(chan.fn, args)
         chan.transfer = ("return", tuple(result))
     except CoroutineKill:
         chan.status = "dead"
@@ -91,7 +86,7 @@ def _body(chan: _Channel, ccalls: int, hook):
         chan.transfer = ("error", e.value, e.__traceback__)
     except RecursionError as e:
         from vm.runtime.state import _stack_overflow_message  # noqa: PLC0415
-        chan.transfer = ("error", _stack_overflow_message(e.__traceback__), None)
+        chan.transfer = ("error", _stack_overflow_message(e), None)
     except SystemExit as e:     # os.exit inside the coroutine: the resumer exits
         chan.transfer = ("exit", e.code)
     except BaseException as e:  # noqa: BLE001 - never leak Python exceptions into the resumer
@@ -134,7 +129,6 @@ def resume(co: Coroutine, args):
     if me is not None:
         me.chan.status = "running"
     set_context(ctx)
-    calls.lua_depth_limit(ctx)
     kind = chan.transfer[0]
     if kind == "exit":
         code = chan.transfer[1]
@@ -167,6 +161,5 @@ def yield_(values):
     if chan.killed:
         raise CoroutineKill()
     set_context(ctx)
-    calls.lua_depth_limit(ctx)
     _ = ref
     return chan.transfer

@@ -1,10 +1,17 @@
-"""Where execution is: Lua frames on the Python stack, current lines, variable names for errors, tracebacks (counterpart of ldebug.c).
+"""Where execution is: Lua activations, current lines, variable names for errors, tracebacks (counterpart of ldebug.c).
 
 Generated Lua functions run with GEN_GLOBALS as their Python globals, so any Python frame whose
 f_globals is that dict is a Lua frame; its Python line number maps to a Lua pc (the translator
-puts every Lua instruction on its own lines and records the map). Library functions are "C"
-frames; they are recognised by their code objects (register_builtin). All other Python frames
-(runtime helpers) are invisible to Lua, as the VM's internals are in C Lua.
+puts every Lua instruction on its own lines and records the map). Interpreted activations are
+frames of vm.runtime.interpreter's `_interpret`, whose locals hold the pc and registers. Library
+functions are "C" frames; they are recognised by their code objects (register_builtin). All
+other Python frames (runtime helpers) are invisible to Lua, as the VM's internals are in C Lua.
+
+Lua's call stack is Python's frame chain with the call drivers' lists spliced in: walking out
+from the running frame, a driver's frame (vm.runtime.calls.drive) stands for the suspended
+activations it holds, innermost first. An error that leaves a driver carries a snapshot of
+those activations (`lua_stacks` on the exception), so tracebacks and xpcall handlers still see
+the stack as it was where the error happened.
 """
 
 from __future__ import annotations
@@ -115,29 +122,39 @@ class Level:
         return li[pc] if 0 <= pc < len(li) else -1
 
 
-_RUN_TAIL_CODE = calls.run_tail.__code__
+_DRIVE_CODE = calls.drive.__code__
+INTERPRETER_CODES: set = set()      # filled by vm.runtime.interpreter
 
 
-def _classify(frame, lineno):
+def _classify(frame, lineno, tail=False):
     code = frame.f_code
     if frame.f_globals is GEN_GLOBALS:
         info = proto_info_of_code(code)
-        if info is not None:
-            back = frame.f_back
-            tail = back is not None and back.f_code is _RUN_TAIL_CODE
-            interp = None
-            if info.line_pc is None:
-                # A stub of vm.runtime.interpreter: the interpreter's frame knows where it is.
-                state = interpreter_state(frame)
-                if state is not None and state[2]:
-                    return None   # handed over to translated code, which is the level now
-                interp = state[:2] if state is not None else (0, None)   # None: not started yet
-            return Level(frame, lineno, info, None, tail, interp)
-        return None
+        if info is not None and info.line_pc is not None:
+            return Level(frame, lineno, info, None, tail)
+        return None     # the translator's module code, an interpreter stub making its activation
+    if code in INTERPRETER_CODES:
+        loc = frame.f_locals
+        p = loc.get("p")
+        if p is None:       # not started yet (a call hook): the stub it runs tells which function
+            fn = loc.get("fn")
+            info = proto_info_of_code(fn.__code__) if fn is not None else None
+            return Level(frame, lineno, info, None, tail, (0, None)) if info is not None else None
+        return Level(frame, lineno, p._interp_info, None, tail, (loc.get("pc", 0), loc.get("R")))
     name = BUILTIN_NAMES.get(code)
     if name is not None:
         return Level(frame, lineno, None, name, False)
     return None
+
+
+def _suspended_levels(frames, tails, out) -> None:
+    """Append the levels of a driver's suspended activations (outermost first in `frames`),
+    innermost first."""
+    for k in range(len(frames) - 1, -1, -1):
+        f = frames[k]
+        lv = _classify(f, f.f_lineno, k in tails)
+        if lv is not None:
+            out.append(lv)
 
 
 def stack_levels(start=None) -> list:
@@ -145,29 +162,65 @@ def stack_levels(start=None) -> list:
     frame = start if start is not None else sys._getframe(1)
     ctx = calls.context()
     splice = ctx.error_frames
+    drivers = ctx.drivers
+    next_driver = len(drivers) - 1
     levels = []
     while frame is not None:
         if splice is not None and frame is splice[0]:
             levels.extend(splice[1])
             splice = None
-        lv = _classify(frame, frame.f_lineno)
-        if lv is not None:
-            levels.append(lv)
+        if frame.f_code is _DRIVE_CODE:
+            rec = drivers[next_driver] if next_driver >= 0 else None
+            next_driver -= 1
+            if rec is not None:
+                stack, tails, _ = rec
+                if levels and levels[-1].frame is not None and levels[-1].frame.f_back is frame:
+                    levels[-1].tail = len(stack) in tails
+                _suspended_levels([g.gi_frame for g in stack], tails, levels)
+        else:
+            lv = _classify(frame, frame.f_lineno)
+            if lv is not None:
+                levels.append(lv)
         frame = frame.f_back
     return levels
 
 
-def levels_from_traceback(tb) -> list:
-    """The Lua levels an exception passed through, innermost first, skipping the catching frame."""
+def levels_from_exception(exc) -> list:
+    """The Lua levels an exception passed through, innermost first, skipping the catching frame
+    (the drivers it left contribute the activations they held: calls._record)."""
+    tb = exc.__traceback__
+    snapshots = getattr(exc, "lua_stacks", None) or {}
     out = []
     tb = tb.tb_next if tb is not None else None
+    running_tail = False
     while tb is not None:
-        lv = _classify(tb.tb_frame, tb.tb_lineno)
-        if lv is not None:
-            out.append(lv)
+        frame = tb.tb_frame
+        snap = snapshots.get(frame) if frame.f_code is _DRIVE_CODE else None
+        if snap is not None:
+            frames, tails, running_tail = snap
+            inner = []
+            _suspended_levels(frames, tails, inner)
+            inner.reverse()
+            out.extend(inner)
+        else:
+            lv = _classify(frame, tb.tb_lineno, running_tail)
+            if lv is not None:
+                out.append(lv)
+                running_tail = False
         tb = tb.tb_next
     out.reverse()
     return out
+
+
+def frame_position(frame) -> bytes:
+    """ "chunk:line: " of a Lua activation's frame (b"" when it is not one)."""
+    lv = _classify(frame, frame.f_lineno)
+    if lv is not None and lv.is_lua:
+        return b"%s:%d: " % (lv.info.short_src, lv.currentline)
+    return b""
+
+
+calls.frame_position = frame_position
 
 
 def where(level: int = 1) -> bytes:
@@ -406,20 +459,12 @@ def traceback(levels: list, message=None, first: int = 0) -> bytes:
     return b"".join(out)
 
 
-def interpreter_state(stub_frame):
-    """(pc, registers, handed off?) of the interpreter behind a stub's frame, or None."""
-    holder = stub_frame.f_locals.get("ST")
-    frame = holder[0] if holder else None
-    if frame is None:
-        return None
-    loc = frame.f_locals
-    return loc.get("pc", 0), loc.get("R"), loc.get("handed_off", False)
-
-
 def closure_of_level(lv):
     """The Lua function object a Lua level is running (None for library functions)."""
     if lv.info is None:
         return None
     loc = lv.frame.f_locals
+    if lv.interp is not None:
+        return loc.get("fn")
     f = loc.get("L%d" % lv.info.index)
     return f if f is not None else loc.get("SELF")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from types import FunctionType
+from types import FunctionType, GeneratorType
 
-from vm.runtime import calls, operations as ops
+from vm.runtime import operations as ops
 from vm.runtime.debuginfo import GEN_GLOBALS
 from vm.runtime.table import Table
 from vm.runtime.values import INF, Cell, TailCall, Userdata
@@ -58,11 +58,12 @@ def _callfail(exc, fn, args):
 
 GEN_GLOBALS.update({
     "Cell": Cell, "Table": Table, "TailCall": TailCall, "FN": FunctionType, "GG": GEN_GLOBALS,
+    "GEN": GeneratorType,
     "INF": INF, "USERDATA": Userdata,
     "ADD": ops.arith_add, "SUB": ops.arith_sub, "MUL": ops.arith_mul, "DIV": ops.arith_div,
     "MOD": ops.arith_mod, "POW": ops.arith_pow, "UNM": ops.arith_unm,
     "LT": ops.less_than, "LE": ops.less_equal, "EQ": ops.equal, "LEN": ops.length,
     "CONCAT": ops.concat, "INDEX": _index, "SETINDEX": _settable, "SETG": _setglobal,
-    "CALLFAIL": _callfail, "RUN_TAIL": calls.run_tail, "TAILOTHER": ops.tailcall_other,
+    "CALLFAIL": _callfail,
     "FORPREP": _for_prepare, "SETLIST": _set_list, "VARARGTABLE": _vararg_table,
 })

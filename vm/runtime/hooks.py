@@ -16,11 +16,15 @@ line events tell where the code is. Interpreted code reports its lines itself
 
 from __future__ import annotations
 
+import dis
 import sys
 import weakref
 
-from vm.runtime.calls import context
-from vm.runtime.debuginfo import BUILTIN_NAMES, GEN_GLOBALS, proto_info_of_code
+from vm.runtime.calls import context, drive
+from vm.runtime.debuginfo import BUILTIN_NAMES, GEN_GLOBALS, INTERPRETER_CODES, proto_info_of_code
+from vm.runtime.values import Handoff
+
+_DRIVE_CODE = drive.__code__
 
 _COUNTING = weakref.WeakSet()   # states with a count hook (debug.sethook's count included)
 _LINE_HOOKED = weakref.WeakSet()  # states with line/call/return hooks (the interpreter asks)
@@ -108,7 +112,10 @@ class _Tracer:
                         self._last_line = key
                         _run_lua(state, dh[0], b"line", float(line))
         elif event == "return":
-            if "r" in dh[1] and not _is_handoff(frame):
+            # A Lua activation that is a generator also "returns" at each yield of a call; its
+            # real end comes after it yielded its results and has no value (see calls.drive).
+            if ("r" in dh[1] and not (arg is not None and frame.f_code.co_flags & _CO_GENERATOR)
+                    and not _is_handoff(frame, True)):
                 _run_lua(state, dh[0], b"return", None)
         return self.local
 
@@ -116,27 +123,54 @@ class _Tracer:
         if _is_lua_or_library(frame):
             dh = self.state.debug_hook
             if (event == "call" and dh is not None and "c" in dh[1] and not self.state.in_hook
-                    and not _is_handoff(frame)):
+                    and _is_first_entry(frame) and not _is_handoff(frame, False)):
                 _run_lua(self.state, dh[0], b"call", None)
             return self.local
         return None
 
 
 _tracers: dict = {}
-HANDOFF_CODES: set = set()     # the interpreter's code objects that call on into translated code
+_CO_GENERATOR = 0x20
+_RESUME = dis.opmap.get("RESUME")
+_entry_offsets: dict = {}
 
 
 def _is_lua_or_library(frame) -> bool:
     """Frames that get call/return hooks: Lua functions and library ("C") functions."""
     if frame.f_globals is GEN_GLOBALS:
-        return proto_info_of_code(frame.f_code) is not None    # not the translator's exec
-    return frame.f_code in BUILTIN_NAMES
+        info = proto_info_of_code(frame.f_code)
+        return info is not None and info.line_pc is not None    # not the translator's exec, not a stub
+    return frame.f_code in BUILTIN_NAMES or frame.f_code in INTERPRETER_CODES
 
 
-def _is_handoff(frame) -> bool:
-    """A translated frame continuing an interpreted call (its call was already reported)."""
+def _is_first_entry(frame) -> bool:
+    """A 'call' event that starts the frame, not one that resumes a generator after a yield."""
+    code = frame.f_code
+    if not code.co_flags & _CO_GENERATOR:
+        return True
+    first = _entry_offsets.get(code)
+    if first is None:
+        first = -1
+        if _RESUME is not None:
+            first = next((ins.offset for ins in dis.get_instructions(code) if ins.opcode == _RESUME), -1)
+        _entry_offsets[code] = first
+    return frame.f_lasti <= first
+
+
+def _is_handoff(frame, returning: bool) -> bool:
+    """Events that are not Lua's: an interpreted activation handing its call over to translated
+    code (the call was reported for the interpreted one, the return is reported by the
+    translated one) — see vm.runtime.interpreter."""
+    if frame.f_code in INTERPRETER_CODES:
+        return returning and bool(frame.f_locals.get("handed_off"))
     back = frame.f_back
-    return back is not None and back.f_code in HANDOFF_CODES
+    if back is None:
+        return False
+    if back.f_code in INTERPRETER_CODES:      # a translated leaf called in the interpreter's place
+        return bool(back.f_locals.get("handed_off"))
+    if back.f_code is _DRIVE_CODE and not returning:    # a translated activation taking over
+        return back.f_locals.get("req").__class__ is Handoff
+    return False
 
 
 def _traced(state) -> bool:

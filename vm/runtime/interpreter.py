@@ -7,13 +7,15 @@ top level that mostly defines functions). So a main chunk starts here:
 * `interpreted_function(proto, env)` makes the Lua function: a tiny stub compiled once per
   upvalue count and renamed `L<index>`, with the same closure layout (ENV, SELF, U0...) as a
   translated function, so everything that inspects Lua functions (getfenv, upvalues, debuginfo)
-  sees an ordinary Lua function. The stub keeps a holder `ST` whose item is the interpreter's
-  frame; debuginfo reads the current pc and registers from there.
+  sees an ordinary Lua function. Calling the stub returns the activation: a generator running
+  `_interpret`, driven by vm.runtime.calls like a translated activation; its calls are yields
+  too. debuginfo reads the current pc and registers from that generator's frame.
 * A loop that runs `OSR_JUMPS` backward jumps is handed to translated code in the middle
   (on-stack replacement): the translator writes a variant taking pc and the registers as
-  arguments, entered at the loop head. A function called a second time has its stub's code
-  replaced by the translated code (the closures line up: ENV, the self reference, U0...), so
-  later calls of that function object run at full speed.
+  arguments, entered at the loop head; the interpreted activation yields `Handoff(new)` and the
+  driver puts the translated activation in its place. A function called a second time has its
+  stub's code replaced by the translated code (the closures line up: ENV, the self reference,
+  U0...), so later calls of that function object run at full speed.
 * Functions made by CLOSURE here are stubs too until their proto is translated, so a module
   that defines forty functions and calls two translates two.
 
@@ -23,17 +25,16 @@ vm.runtime.operations for everything but the plainest float and table cases.
 
 from __future__ import annotations
 
-import sys
 import weakref
-from types import CellType, FunctionType
+from types import CellType, FunctionType, GeneratorType as GEN
 
 from vm.bytecode import opcodes as O
-from vm.runtime import calls, operations as ops
-from vm.runtime.debuginfo import GEN_GLOBALS, ProtoInfo, proto_info_of_code, register_proto_info
-from vm.runtime.hooks import HANDOFF_CODES, interpreter_step
+from vm.runtime import operations as ops
+from vm.runtime.debuginfo import GEN_GLOBALS, INTERPRETER_CODES, ProtoInfo, proto_info_of_code, register_proto_info
+from vm.runtime.hooks import interpreter_step
 from vm.runtime.generated_support import _for_prepare, _set_list, _vararg_table
 from vm.runtime.table import Table
-from vm.runtime.values import Cell, TailCall, Userdata
+from vm.runtime.values import Cell, Handoff, TailCall, Userdata
 
 OSR_JUMPS = 64          # backward jumps before a running loop moves to translated code
 PROMOTE_AFTER = 1       # calls interpreted before a function is translated
@@ -48,8 +49,7 @@ def _stub_template(nups: int):
         src = (f"def _T(ENV, SELF{ups}):\n"
                f"    def L(*VA):\n"
                f"        if 0: ENV, SELF{ups}\n"
-               f"        ST = [None]\n"
-               f"        return INTERPRET(SELF, VA, ST)\n"
+               f"        return INTERPRET(SELF, VA)\n"
                f"    return L\n")
         outer = compile(src, "<lua stub>", "exec")
         code = next(c for c in outer.co_consts if hasattr(c, "co_name") and c.co_name == "_T")
@@ -107,32 +107,8 @@ def _promote(fn, proto) -> bool:
     return True
 
 
-def interpret(fn, args, holder):
-    """Run the stub `fn`'s proto with `args`; the body of every interpreted call.
-
-    An interpreted level takes four Python frames (the stub, this, _interpret, its `call`
-    helper) where a translated one takes one, and a call handed off to translated code runs
-    three frames below its stub: so that Python's recursion limit still stops Lua at lua5.1's
-    call depth (calls.lua_depth_limit), the mapping moves by three while this runs.
-    """
-    ctx = calls.context()
-    base = ctx.py_base
-    if base is None:
-        return _interpret(fn, args, holder)
-    ctx.py_base = base + 3
-    calls.lua_depth_limit(ctx)
-    try:
-        return _interpret(fn, args, holder)
-    finally:
-        ctx.py_base = base
-        try:
-            calls.lua_depth_limit(ctx)
-        except RecursionError:      # unwinding from the limit itself: the caller resets it
-            pass
-
-
-def _interpret(fn, args, holder):
-    holder[0] = sys._getframe()
+def _interpret(fn, args):
+    """The activation of the stub `fn` called with `args`: a generator run by the call driver."""
     info = proto_info_of_code(fn.__code__)
     p = info.proto
     cells = _closure_cells(fn)
@@ -140,7 +116,7 @@ def _interpret(fn, args, holder):
     ups = [cells[f"U{i}"].cell_contents for i in range(p.nups)]
     calls_so_far = getattr(p, "_interp_calls", 0) + 1
     p._interp_calls = calls_so_far
-    handed_off = False
+    handed_off = False      # read by vm.runtime.hooks: the call continues in translated code
     if calls_so_far > PROMOTE_AFTER:
         # Called again: translate, and make this function object run the translated code.
         handed_off = True
@@ -149,8 +125,12 @@ def _interpret(fn, args, holder):
         else:
             from vm.runtime.tiers import factory_of  # noqa: PLC0415
             result = factory_of(p)(env_cell.cell_contents, *ups)(*args)
-        handed_off = False      # the stub is the level again for its return hook
-        return result
+        if result.__class__ is GEN:
+            yield Handoff(result)
+        else:
+            handed_off = False  # a leaf ran to its end inside this activation
+            yield result
+        return
     code = p.code
     consts = [float(k) if type(k) is int else k for k in p.constants]
     boxed = _boxed_registers(p)
@@ -184,15 +164,6 @@ def _interpret(fn, args, holder):
             R[r].v = v
         else:
             R[r] = v
-
-    def call(f, fargs):
-        try:
-            res = f(*fargs)
-        except TypeError as e:
-            res = ops.call_failed(e, f, fargs)
-        if res.__class__ is TailCall:
-            res = calls.run_tail(res)
-        return res
 
     def results(res, a, c):
         if c >= 2:
@@ -269,8 +240,12 @@ def _interpret(fn, args, holder):
                 if back_jumps >= OSR_JUMPS:
                     handed_off = True
                     result = _enter_translated(fn, p, pc + 1, VA, R)
-                    handed_off = False
-                    return result
+                    if result.__class__ is GEN:
+                        yield Handoff(result)
+                    else:
+                        handed_off = False
+                        yield result
+                    return
         elif op == O.OP_EQ or op == O.OP_LT or op == O.OP_LE:
             x, y = rk(O.get_b(i)), rk(O.get_c(i))
             if op == O.OP_EQ:
@@ -295,7 +270,12 @@ def _interpret(fn, args, holder):
             b, c = O.get_b(i), O.get_c(i)
             f = rd(a)
             fargs = [rd(r) for r in range(a + 1, a + b)] if b else multret_args(a + 1)
-            res = call(f, fargs)
+            try:
+                res = f(*fargs)
+            except TypeError as e:
+                res = ops.call_failed(e, f, fargs)
+            if res.__class__ is GEN:
+                res = yield res
             if c == 0:
                 T, tbase = res, a
             else:
@@ -304,12 +284,16 @@ def _interpret(fn, args, holder):
             b = O.get_b(i)
             f = rd(a)
             fargs = tuple([rd(r) for r in range(a + 1, a + b)] if b else multret_args(a + 1))
-            if f.__class__ is FunctionType and f.__globals__ is GEN_GLOBALS:
-                return TailCall((f, fargs))
-            return ops.tailcall_other(f, fargs)
+            try:
+                res = f(*fargs)
+            except TypeError as e:
+                res = ops.call_failed(e, f, fargs)
+            yield TailCall(res) if res.__class__ is GEN else res
+            return
         elif op == O.OP_RETURN:
             b = O.get_b(i)
-            return tuple([rd(r) for r in range(a, a + b - 1)] if b else multret_args(a))
+            yield tuple([rd(r) for r in range(a, a + b - 1)] if b else multret_args(a))
+            return
         elif op == O.OP_FORLOOP:
             step = rd(a + 2)
             x = rd(a) + step
@@ -322,8 +306,12 @@ def _interpret(fn, args, holder):
                 if back_jumps >= OSR_JUMPS:
                     handed_off = True
                     result = _enter_translated(fn, p, pc + 1, VA, R)
-                    handed_off = False
-                    return result
+                    if result.__class__ is GEN:
+                        yield Handoff(result)
+                    else:
+                        handed_off = False
+                        yield result
+                    return
         elif op == O.OP_FORPREP:
             x, limit, step = rd(a), rd(a + 1), rd(a + 2)
             if type(x) is not float or type(limit) is not float or type(step) is not float:
@@ -334,7 +322,13 @@ def _interpret(fn, args, holder):
             pc += O.get_sbx(i)
         elif op == O.OP_TFORLOOP:
             c = O.get_c(i)
-            res = call(rd(a), (rd(a + 1), rd(a + 2)))
+            f, fargs = rd(a), (rd(a + 1), rd(a + 2))
+            try:
+                res = f(*fargs)
+            except TypeError as e:
+                res = ops.call_failed(e, f, fargs)
+            if res.__class__ is GEN:
+                res = yield res
             for j in range(c):
                 wr(a + 3 + j, res[j] if j < len(res) else None)
             v = rd(a + 3)
@@ -378,24 +372,11 @@ def _interpret(fn, args, holder):
 
 
 def _enter_translated(fn, proto, pc, VA, R):
-    """On-stack replacement: continue this activation in translated code at `pc` (a loop head)."""
+    """On-stack replacement: the translated activation continuing this one at `pc` (a loop head)."""
     from vm.runtime.tiers import osr_code  # noqa: PLC0415
     code = osr_code(proto, register_count(proto))
     target = _function_with_cells(code, _closure_cells(fn))
-    ctx = calls.context()
-    base = ctx.py_base
-    if base is None:
-        return target(pc, VA, *R)
-    ctx.py_base = base + 1      # the translated level runs one frame further down than interpret's
-    calls.lua_depth_limit(ctx)
-    try:
-        return target(pc, VA, *R)
-    finally:
-        ctx.py_base = base
-        try:
-            calls.lua_depth_limit(ctx)
-        except RecursionError:
-            pass
+    return target(pc, VA, *R)
 
 
 def register_count(proto) -> int:
@@ -420,6 +401,6 @@ def _boxed_registers(proto) -> frozenset:
 
 _ARITH = {O.OP_ADD: ops.arith_add, O.OP_SUB: ops.arith_sub, O.OP_MUL: ops.arith_mul,
           O.OP_DIV: ops.arith_div, O.OP_MOD: ops.arith_mod, O.OP_POW: ops.arith_pow}
-GEN_GLOBALS["INTERPRET"] = interpret
-HANDOFF_CODES.update((_interpret.__code__, _enter_translated.__code__))
+GEN_GLOBALS["INTERPRET"] = _interpret
+INTERPRETER_CODES.add(_interpret.__code__)
 _ = Userdata

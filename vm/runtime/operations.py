@@ -13,7 +13,7 @@ from types import FunctionType
 
 from vm.errors import LuaError
 from vm.runtime import calls, table as table_module
-from vm.runtime.calls import ccall, context
+from vm.runtime.calls import context, mcall as ccall
 from vm.runtime.debuginfo import runerror, type_error
 from vm.runtime.table import Table, lookup_key, normalise_key
 from vm.runtime.values import (
@@ -171,20 +171,14 @@ def call_failed(exc, fn, args):
     if is_function(fn) or exc.__traceback__ is None or exc.__traceback__.tb_next is not None:
         raise exc
     tm, args = call_metamethod_target(fn, args)
-    r = tm(*args)
-    if r.__class__ is calls.TailCall:
-        r = calls.run_tail(r)
-    return r
+    return tm(*args)        # a Lua activation goes back to the caller's driver like any call
 
 
 def tailcall_other(fn, args):
     """`return fn(...)` where fn is not a Lua function: call it here (library functions, __call)."""
     if not is_function(fn):
         fn, args = call_metamethod_target(fn, args)
-    r = fn(*args)
-    if r.__class__ is calls.TailCall:
-        r = calls.run_tail(r)
-    return r
+    return fn(*args)
 
 
 # ----- arithmetic -----------------------------------------------------------------------------

@@ -16,16 +16,11 @@ from types import FunctionType
 
 from vm.errors import LuaError, LuaSyntaxError
 from vm.runtime import calls, debuginfo
-from vm.runtime.calls import (MAX_LUA_CALLS, ThreadContext, ccall, context, lua_depth_limit, python_depth,
-                              set_context)
+from vm.runtime.calls import MAX_LUA_CALLS, PYTHON_RECURSION_LIMIT, ThreadContext, context, set_context
 from vm.runtime.table import Table
 from vm.runtime.tiers import instantiate
 from vm.runtime.values import type_name
 
-PYTHON_RECURSION_LIMIT = 22000   # above Lua's 20000 call limit, one Python frame per Lua call
-# Python frames a nested protected call (pcall/xpcall -> protected_call -> _protected_call -> ccall)
-# adds between its Lua caller and the called function, beyond the one CallInfo lua5.1's pcall takes.
-_NESTED_EXTRA_FRAMES = 3
 
 
 class LuaState:
@@ -174,60 +169,52 @@ class LuaState:
 def protected_call(fn, args, handler=None):
     """Run fn(*args) catching every error: (True, results) or (False, error value).
 
-    Lua errors keep their value; Python's RecursionError becomes Lua's "stack overflow"; any
-    other Python exception is a VM bug and is reported as a Lua error rather than escaping.
-    Also keeps Python's recursion limit on Lua's call limit (calls.lua_depth_limit): the first
-    protected call on a thread maps the called function to CallInfo index 2, as lua.c runs a
-    chunk (index 0 is the thread's base entry, 1 lua.c's pmain).
+    Lua errors keep their value; any other Python exception is a VM bug and is reported as a
+    Lua error rather than escaping (RecursionError, which only deep C-level nesting such as the
+    compiler's can cause, as "stack overflow"). Called from Lua (pcall) the function takes the
+    CallInfo two above the running one, from Python with no Lua running the thread's base
+    (lua.c runs a chunk at 2); with a handler (xpcall) it runs where the error happened, with
+    the erroring stack visible to it.
     """
     ctx = context()
-    outer = ctx.py_base
-    if outer is None:
-        previous_limit = sys.getrecursionlimit()
-        ctx.py_base = python_depth(sys._getframe()) + 1     # fn runs 3 frames down, at ci 2
-    else:
-        ctx.py_base = outer + _NESTED_EXTRA_FRAMES
-    lua_depth_limit(ctx)
-    try:
-        return _protected_call(ctx, fn, args, handler)
-    finally:
-        ctx.py_base = outer
-        if outer is None:
-            sys.setrecursionlimit(previous_limit)
-        else:
-            lua_depth_limit(ctx)
-
-
-def _protected_call(ctx, fn, args, handler):
     saved = ctx.ccalls
     try:
-        return True, ccall(fn, *args)
+        n = ctx.ccalls = saved + 1
+        try:
+            if n >= calls.MAX_C_CALLS:
+                if n == calls.MAX_C_CALLS:
+                    debuginfo.runerror(b"C stack overflow")
+                if n >= calls.MAX_C_CALLS + (calls.MAX_C_CALLS >> 3):
+                    raise LuaError(b"error in error handling")
+            if type(fn) is not FunctionType:
+                fn, args = calls.call_metamethod_target(fn, args)
+            result = fn(*args)
+            if result.__class__ is calls.GEN:
+                result = calls.drive(result, calls.ci_for_call(ctx, 2), ctx)
+            return True, result
+        finally:
+            ctx.ccalls = saved
     except LuaError as e:
-        ctx.ccalls = saved
+        exc = e
         value = e.value
-        tb = e.__traceback__
     except RecursionError as e:
-        ctx.ccalls = saved
-        tb = e.__traceback__
-        value = _stack_overflow_message(tb)
-        if ctx.ci_size < MAX_LUA_CALLS:     # ldo.c's restore_stack_limit: the array is now 20000
-            ctx.ci_size = MAX_LUA_CALLS
-            lua_depth_limit(ctx)
+        exc = e
+        value = _stack_overflow_message(e)
     except MemoryError as e:
-        ctx.ccalls = saved
-        tb = e.__traceback__
+        exc = e
         value = b"not enough memory"
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as e:  # noqa: BLE001 - the VM must never leak Python exceptions
         if type(e).__name__ == "CoroutineKill":
             raise
-        ctx.ccalls = saved
-        tb = e.__traceback__
+        exc = e
         value = b"internal error: %s: %s" % (type(e).__name__.encode(), str(e).encode("utf-8", "replace"))
     if handler is None:
+        _restore_stack_limit(ctx)
         return False, value
-    levels = debuginfo.levels_from_traceback(tb)
+    levels = debuginfo.levels_from_exception(exc)
+    del exc
     previous = ctx.error_frames
     ctx.error_frames = (sys._getframe(), levels)
     try:
@@ -239,10 +226,18 @@ def _protected_call(ctx, fn, args, handler):
         return False, r[0] if r else None
     finally:
         ctx.error_frames = previous
+        _restore_stack_limit(ctx)
 
 
-def _stack_overflow_message(tb) -> bytes:
-    levels = debuginfo.levels_from_traceback(tb)
+def _restore_stack_limit(ctx) -> None:
+    """ldo.c's restore_stack_limit after a caught error: an array grown past LUAI_MAXCALLS by an
+    overflow shrinks back to exactly LUAI_MAXCALLS entries, which the thread keeps from then on."""
+    if ctx.ci_size > MAX_LUA_CALLS and calls.current_ci(ctx) + 1 < MAX_LUA_CALLS:
+        ctx.ci_size = MAX_LUA_CALLS
+
+
+def _stack_overflow_message(exc) -> bytes:
+    levels = debuginfo.levels_from_exception(exc)
     for lv in levels:
         if lv.is_lua:
             return b"%s:%d: stack overflow" % (lv.info.short_src, lv.currentline)

@@ -28,7 +28,7 @@ from vm.runtime import operations as ops  # noqa: F401
 from vm.runtime import generated_support, hooks  # noqa: F401  (fill GEN_GLOBALS)
 from vm.runtime.debuginfo import GEN_GLOBALS, ProtoInfo, register_proto_info
 from vm.runtime.table import Table
-from vm.runtime.values import INF, Cell, TailCall, Userdata  # noqa: F401
+from vm.runtime.values import INF, Cell, Userdata  # noqa: F401
 
 _TEST_OPS = (O.OP_EQ, O.OP_LT, O.OP_LE, O.OP_TEST, O.OP_TESTSET)
 _ARITH = {O.OP_ADD: "+", O.OP_SUB: "-", O.OP_MUL: "*", O.OP_DIV: "/"}
@@ -92,6 +92,9 @@ class _FunctionWriter:
         self.lines: list = []        # (indent, text, pc)
         self.special_constants = False
         self.boxed = self._find_boxed()
+        # A function that calls nothing is a plain Python function; any other is a generator
+        # function whose calls go through the call driver (see vm.runtime.calls).
+        self.leaf = not any(i & 0x3F in (O.OP_CALL, O.OP_TAILCALL, O.OP_TFORLOOP) for i in proto.code)
 
     # ----- analysis --------------------------------------------------------------------------
     def _find_boxed(self):
@@ -299,10 +302,18 @@ class _FunctionWriter:
         self.lines = saved
         for ind, text, pc in body:
             self.emit(ind + 2, text, pc)
-        self.emit(3, "return ()", self.n - 1)
+        self._return("()", 3, self.n - 1)
         self.emit(2, f"return L{idx}", 0)
         self.emit(1, f"return L{idx}", 0)
         return self._source()
+
+    def _return(self, values, indent, pc):
+        """The function's results: returned by a leaf, yielded to the driver by a generator."""
+        if self.leaf:
+            self.emit(indent, f"return {values}", pc)
+        else:
+            self.emit(indent, f"yield {values}", pc)
+            self.emit(indent, "return", pc)
 
     def _source(self):
         src = []
@@ -519,7 +530,7 @@ class _FunctionWriter:
         f, s, ctl = self.R(a), self.R(a + 1), self.R(a + 2)
         self.emit(indent, f"try: T = {f}({s}, {ctl})", pc)
         self.emit(indent, f"except TypeError as E: T = CALLFAIL(E, {f}, ({s}, {ctl}))", pc)
-        self.emit(indent, "if T.__class__ is TailCall: T = RUN_TAIL(T)", pc)
+        self.emit(indent, "if T.__class__ is GEN: T = yield T", pc)
         self._assign_results(a + 3, c, indent, pc)
         v = self.R(a + 3)
         return self._branch(f"{v} is not None", continue_target, exit_target, indent, pc,
@@ -655,13 +666,15 @@ class _FunctionWriter:
         elif op == O.OP_CALL:
             self._call(a, b, c, pc, em)
         elif op == O.OP_TAILCALL:
-            args = self._tuple(self._values(a + 1, b - 1, pc))
+            args = self._values(a + 1, b - 1, pc)
             f = R(a)
-            em(f"if {f}.__class__ is FN and {f}.__globals__ is GG: return TailCall(({f}, {args}))")
-            em(f"return TAILOTHER({f}, {args})")
+            em(f"try: T = {f}({', '.join(args)})")
+            em(f"except TypeError as E: T = CALLFAIL(E, {f}, {self._tuple(args)})")
+            em("yield TailCall(T) if T.__class__ is GEN else T")
+            em("return")
             return True, False
         elif op == O.OP_RETURN:
-            em(f"return {self._tuple(self._values(a, b - 1, pc))}")
+            self._return(self._tuple(self._values(a, b - 1, pc)), indent, pc)
             return True, False
         elif op == O.OP_FORLOOP:
             ra, rl, rs = R(a), R(a + 1), R(a + 2)
@@ -779,7 +792,7 @@ class _FunctionWriter:
         arglist = ", ".join(args)
         em(f"try: T = {f}({arglist})")
         em(f"except TypeError as E: T = CALLFAIL(E, {f}, {self._tuple(args)})")
-        em("if T.__class__ is TailCall: T = RUN_TAIL(T)")
+        em("if T.__class__ is GEN: T = yield T")
         if c >= 2:
             self._assign_results(a, c - 1, self.cur_indent_for(em), pc)
         for r in list(self.known_float):

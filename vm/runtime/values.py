@@ -23,9 +23,22 @@ class Cell:
         return f"Cell({self.v!r})"
 
 
-class TailCall(tuple):
-    """What a Lua function returns for `return f(...)`: (function, args); the caller's trampoline runs it."""
-    __slots__ = ()
+class TailCall:
+    """What a Lua activation yields for `return f(...)` when f is a Lua function: the callee's
+    activation (a generator), which the call driver runs in the caller's place."""
+    __slots__ = ("gen",)
+
+    def __init__(self, gen):
+        self.gen = gen
+
+
+class Handoff:
+    """What an interpreted activation yields to continue in translated code: the translated
+    activation takes its place at the same level (not a tail call for tracebacks)."""
+    __slots__ = ("gen",)
+
+    def __init__(self, gen):
+        self.gen = gen
 
 
 class Userdata:
