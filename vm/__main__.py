@@ -8,6 +8,7 @@ import sys
 
 from vm.errors import LuaError, LuaSyntaxError
 from vm.runtime import debuginfo
+from vm.runtime.calls import context
 from vm.runtime.state import LuaState, error_to_text
 from vm.runtime.table import Table
 
@@ -54,6 +55,8 @@ def run_script(state: LuaState, script: str, args: list[str]) -> int:
     except LuaSyntaxError as e:
         _report(error_to_text(e.value))
         return 1
+    ctx = context()
+    ctx.ccalls += 1         # lua.c runs all of this inside lua_cpcall(pmain): one C call deep
     try:
         state.call(fn, *[os.fsencode(a) for a in args])
     except LuaError as e:

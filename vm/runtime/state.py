@@ -246,9 +246,13 @@ def _stack_overflow_message(exc) -> bytes:
 
 
 def traceback_handler(value):
-    """Used by LuaState.call: the Lua traceback text at the error point."""
-    levels = debuginfo.stack_levels(sys._getframe(1))
-    return debuginfo.traceback(levels, None, 0).decode("latin-1")
+    """Used by LuaState.call and the REPL: the Lua traceback text at the error point, as lua.c's
+    message handler makes it. That handler is a C function calling debug.traceback(msg, 2), so
+    the levels are numbered from 2 and the first part stops after level 12 (LEVELS1), which
+    leaves 11 levels before "..."."""
+    handler_levels = [debuginfo.Level(None, 0, None, b"traceback", False)] * 2
+    levels = handler_levels + debuginfo.stack_levels(sys._getframe(1))
+    return debuginfo.traceback(levels, None, 2).decode("latin-1")
 
 
 def error_to_text(value) -> bytes:

@@ -25,11 +25,6 @@ SHAPES = {
 # lua5.1 (5.1.5): the largest N that still succeeds in a fresh process.
 EXPECTED = {"main chunk": 16380, "pcall": 16379, "coroutine": 16382,
             "pcall after an overflow": 19995, "__index function": 195}
-# Known gaps, outside this Lua-call-depth fix: the C-call count (nCcalls) lets one more __index
-# level through; an uncaught overflow's traceback shows 12 levels before "..." where lua5.1 shows 10.
-C_STACK_GAP = pytest.mark.xfail(reason="nCcalls boundary one level later than lua5.1's", strict=True)
-
-
 def _run(cmd, source, n, tmp_path):
     path = tmp_path / "depth.lua"
     path.write_text(source.replace("N", str(n)))
@@ -42,8 +37,7 @@ def _ours():
     return [sys.executable, "-m", "vm"]
 
 
-@pytest.mark.parametrize("shape", [pytest.param(s, marks=C_STACK_GAP) if s == "__index function" else s
-                                   for s in SHAPES])
+@pytest.mark.parametrize("shape", SHAPES)
 def test_boundary_matches_lua51_numbers(shape, tmp_path):
     n = EXPECTED[shape]
     rc, out = _run(_ours(), SHAPES[shape], n, tmp_path)
@@ -53,15 +47,14 @@ def test_boundary_matches_lua51_numbers(shape, tmp_path):
 
 
 @needs_lua51
-@pytest.mark.parametrize("shape", [pytest.param(s, marks=C_STACK_GAP) if s == "__index function" else s
-                                   for s in SHAPES])
+@pytest.mark.parametrize("shape", SHAPES)
 def test_boundary_differential(shape, tmp_path):
     n = EXPECTED[shape]
     for m in (n, n + 1):
         theirs = _run([LUA51], SHAPES[shape], m, tmp_path)
         ours = _run(_ours(), SHAPES[shape], m, tmp_path)
-        if theirs[0] != 0:      # uncaught: lua.c's message (see the gaps above for the traceback)
+        if theirs[0] != 0:      # uncaught: lua.c's message and traceback (program names differ)
             assert ours[0] != 0
-            assert ours[1].splitlines()[0].split(": ", 1)[1] == theirs[1].splitlines()[0].split(": ", 1)[1]
+            assert ours[1].split(": ", 1)[1] == theirs[1].split(": ", 1)[1]
         else:
             assert ours == theirs
