@@ -145,18 +145,9 @@ def drive(gen, ci_base: int, ctx=None):
                 push(gen)
                 gen = req
                 req = next(gen)
-            elif cls is TailCall:
-                _finish(gen)
-                n = len(stack)
-                if not tails or tails[-1] != n:
-                    tails.append(n)
-                gen = req.gen
-                req = next(gen)
-            elif cls is Handoff:
-                _finish(gen)
-                gen = req.gen
-                req = next(gen)
-            else:
+            elif cls is tuple or (cls is not TailCall and cls is not Handoff):
+                # The activation yielded its results (a tuple, or a library function's list
+                # passed on by a tail call): let it end, then resume its caller with them.
                 for _ in gen:
                     pass
                 if not stack:
@@ -165,6 +156,17 @@ def drive(gen, ci_base: int, ctx=None):
                     tails.pop()
                 gen = pop()
                 req = gen.send(req)
+            elif cls is TailCall:
+                _finish(gen)
+                n = len(stack)
+                if not tails or tails[-1] != n:
+                    tails.append(n)
+                gen = req.gen
+                req = next(gen)
+            else:
+                _finish(gen)
+                gen = req.gen
+                req = next(gen)
     except BaseException as e:
         _record(e, rec, gen)
         raise
