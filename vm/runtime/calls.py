@@ -31,7 +31,7 @@ import threading
 from types import FunctionType, GeneratorType
 
 from vm.errors import LuaError
-from vm.runtime.values import Handoff, TailCall
+from vm.runtime.values import Handoff, TailCall, YieldRequest
 
 MAX_C_CALLS = 200          # LUAI_MAXCCALLS
 MAX_LUA_CALLS = 20000      # LUAI_MAXCALLS
@@ -118,14 +118,20 @@ def _finish(gen) -> None:
         pass
 
 
-def drive(gen, ci_base: int, ctx=None):
+def drive(gen, ci_base: int, ctx=None, co=None):
     """Run the Lua activation `gen` and everything it calls; returns its results.
 
-    `ci_base` is the CallInfo index the activation occupies. See the module docstring."""
+    `ci_base` is the CallInfo index the activation occupies. See the module docstring. A
+    coroutine's driver gets the coroutine `co`: its stack lives there, a yield returns the
+    YieldRequest with the stack kept, and `gen` is then resumed with `co.transfer`."""
     if ctx is None:
         ctx = context()
-    stack = []
-    tails = []
+    if co is None:
+        stack = []
+        tails = []
+    else:
+        stack = co.stack
+        tails = co.tails
     rec = (stack, tails, ci_base)
     drivers = ctx.drivers
     drivers.append(rec)
@@ -133,7 +139,7 @@ def drive(gen, ci_base: int, ctx=None):
     push = stack.append
     pop = stack.pop
     try:
-        req = next(gen)
+        req = next(gen) if co is None or co.transfer is None else gen.send(co.transfer)
         while True:
             cls = req.__class__
             if cls is GEN:
@@ -145,7 +151,7 @@ def drive(gen, ci_base: int, ctx=None):
                 push(gen)
                 gen = req
                 req = next(gen)
-            elif cls is tuple or (cls is not TailCall and cls is not Handoff):
+            elif cls is tuple or (cls is not TailCall and cls is not Handoff and cls is not YieldRequest):
                 # The activation yielded its results (a tuple, or a library function's list
                 # passed on by a tail call): let it end, then resume its caller with them.
                 for _ in gen:
@@ -156,6 +162,12 @@ def drive(gen, ci_base: int, ctx=None):
                     tails.pop()
                 gen = pop()
                 req = gen.send(req)
+            elif cls is YieldRequest:
+                if co is None:
+                    req = gen.throw(LuaError(b"attempt to yield across metamethod/C-call boundary"))
+                    continue
+                co.gen = gen        # resumed with the next resume's arguments
+                return req
             elif cls is TailCall:
                 _finish(gen)
                 n = len(stack)

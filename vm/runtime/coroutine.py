@@ -1,99 +1,49 @@
-"""Lua coroutines, each running on its own Python thread with strict hand-over (counterpart of ldo.c's resume/yield).
+"""Lua coroutines on the call driver: no threads (counterpart of ldo.c's resume/yield).
 
-Lua functions are Python functions calling each other directly, so a coroutine needs a stack of
-its own: a thread. Exactly one of the resumer and the coroutine runs at any time; they hand control
-to each other through two semaphores. The Lua-visible handle (Coroutine) is not referenced by the
-thread, so a suspended coroutine that becomes garbage is collected and its thread is unwound.
-5.1's rule that a yield may not cross a C call (pcall, metamethods, library callbacks) is kept by
-comparing the thread's C-call depth with the depth it had when resumed.
+A coroutine is a stack of suspended Lua activations of its own, run by vm.runtime.calls.drive
+with the coroutine attached. `coroutine.yield` is a library function whose result is an
+activation that yields a `YieldRequest`; when the coroutine's own driver receives it, the driver
+keeps its stack in the Coroutine and returns to `resume`. The next resume sends the new
+arguments into that activation, which hands them to its caller as its results. A yield that
+reaches any other driver (one started by pcall, a metamethod or a library callback, or the main
+thread's) raises 5.1's "attempt to yield across metamethod/C-call boundary" instead.
+Each coroutine has its own ThreadContext (C-call count, drivers, CallInfo array, global table);
+`resume` swaps it in for the duration.
 """
 
 from __future__ import annotations
 
-import threading
 import weakref
+from types import GeneratorType
 
 from vm.errors import LuaError
-from vm.runtime import calls, debuginfo
+from vm.runtime import calls
 from vm.runtime.calls import MAX_C_CALLS, ThreadContext, context, set_context
-from vm.runtime.values import register_type_name
-
-
-class CoroutineKill(BaseException):
-    """Raised inside an abandoned coroutine's thread to unwind it."""
-
-
-class _Channel:
-    __slots__ = ("fn", "status", "thread", "to_coroutine", "to_resumer", "transfer", "killed",
-                 "state", "handle_ref", "globals", "__weakref__")
-
-    def __init__(self, fn, state):
-        self.fn = fn
-        self.globals = calls.thread_globals()
-        self.state = state
-        self.status = "suspended"
-        self.thread = None
-        self.to_coroutine = threading.Semaphore(0)
-        self.to_resumer = threading.Semaphore(0)
-        self.transfer = None
-        self.killed = False
-        self.handle_ref = None
-
-    def kill(self):
-        if self.thread is not None and self.status == "suspended":
-            self.killed = True
-            self.to_coroutine.release()
+from vm.runtime.values import YieldRequest, register_type_name
 
 
 class Coroutine:
     """A Lua thread value."""
-    __slots__ = ("chan", "meta", "__weakref__")
+    __slots__ = ("fn", "status", "state", "globals", "stack", "tails", "gen", "transfer", "ctx",
+                 "meta", "__weakref__")
 
     def __init__(self, fn, state):
-        self.chan = _Channel(fn, state)
-        self.chan.handle_ref = weakref.ref(self)
+        self.fn = fn
+        self.state = state
+        self.globals = calls.thread_globals()
+        self.status = "suspended"
+        self.stack = []         # suspended activations below the yield, outermost first
+        self.tails = []
+        self.gen = None         # the yield activation waiting for the next resume's arguments
+        self.transfer = None    # arguments of the resume in progress
+        self.ctx = None         # made at the first resume
         self.meta = None
-        weakref.finalize(self, self.chan.kill)
-
-    @property
-    def status(self) -> str:
-        return self.chan.status
 
     def __repr__(self):
-        return f"<Lua coroutine 0x{id(self):x} {self.chan.status}>"
+        return f"<Lua coroutine 0x{id(self):x} {self.status}>"
 
 
 register_type_name(Coroutine, b"thread")
-
-
-def _body(chan: _Channel, ccalls: int, hook):
-    ctx = ThreadContext(chan.state, chan.handle_ref, ccalls, holder=chan, base_ci=1)
-    set_context(ctx)
-    if hook is not None:
-        hook()
-    chan.to_coroutine.acquire()
-    if chan.killed:
-        chan.status = "dead"
-        return
-    try:
-        args = chan.transfer      # the body runs at ci 1, above the coroutine's base entry
-        result = calls.call_any(chan.fn, args)
-        chan.transfer = ("return", tuple(result))
-    except CoroutineKill:
-        chan.status = "dead"
-        return
-    except LuaError as e:
-        chan.transfer = ("error", e.value, e.__traceback__)
-    except RecursionError as e:
-        from vm.runtime.state import _stack_overflow_message  # noqa: PLC0415
-        chan.transfer = ("error", _stack_overflow_message(e), None)
-    except SystemExit as e:     # os.exit inside the coroutine: the resumer exits
-        chan.transfer = ("exit", e.code)
-    except BaseException as e:  # noqa: BLE001 - never leak Python exceptions into the resumer
-        chan.transfer = ("error", b"internal error: %s: %s" % (
-            type(e).__name__.encode(), str(e).encode("utf-8", "replace")), None)
-    chan.status = "dead"
-    chan.to_resumer.release()
 
 
 def current_coroutine():
@@ -105,61 +55,65 @@ def current_coroutine():
 
 def resume(co: Coroutine, args):
     """Resume `co` with args: (True, values) or (False, error value)."""
-    chan = co.chan
-    if chan.status == "dead":
+    if co.status == "dead":
         return False, b"cannot resume dead coroutine"
-    if chan.status != "suspended":
+    if co.status != "suspended":
         return False, b"cannot resume non-suspended coroutine"
-    ctx = context()
-    if ctx.ccalls >= MAX_C_CALLS:
+    outer = context()
+    if outer.ccalls >= MAX_C_CALLS:
         return False, b"C stack overflow"
+    ctx = co.ctx
+    if ctx is None:
+        # The body runs at ci 1, above the coroutine's base entry, one C call deeper than its
+        # first resumer (lua_resume).
+        ctx = co.ctx = ThreadContext(co.state, weakref.ref(co), outer.ccalls + 1, holder=co, base_ci=1)
     me = current_coroutine()
     if me is not None:
-        me.chan.status = "normal"
-    chan.status = "running"
-    chan.transfer = tuple(args)
-    if chan.thread is None:
-        from vm.runtime import hooks  # noqa: PLC0415
-        t = threading.Thread(target=_body, args=(chan, ctx.ccalls + 1, hooks.thread_installer(chan.state)),
-                             daemon=True, name="lua-coroutine")
-        chan.thread = t
-        t.start()
-    chan.to_coroutine.release()
-    chan.to_resumer.acquire()
-    if me is not None:
-        me.chan.status = "running"
+        me.status = "normal"
+    co.status = "running"
     set_context(ctx)
-    kind = chan.transfer[0]
-    if kind == "exit":
-        code = chan.transfer[1]
-        chan.transfer = None
-        raise SystemExit(code)
-    if kind == "error":
-        value = chan.transfer[1]
-        chan.transfer = None
-        return False, value
-    values = chan.transfer[1]
-    chan.transfer = None
-    return True, values
+    try:
+        if co.gen is None:
+            result = co.fn(*args)
+            if result.__class__ is GeneratorType:
+                result = calls.drive(result, 1, ctx, co)
+        else:
+            gen, co.gen = co.gen, None
+            co.transfer = tuple(args)
+            result = calls.drive(gen, 1, ctx, co)
+    except LuaError as e:
+        co.status = "dead"
+        return False, e.value
+    except RecursionError as e:
+        from vm.runtime.state import _stack_overflow_message  # noqa: PLC0415
+        co.status = "dead"
+        return False, _stack_overflow_message(e)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError):
+        co.status = "dead"
+        raise
+    except BaseException as e:  # noqa: BLE001 - never leak Python exceptions into the resumer
+        co.status = "dead"
+        return False, b"internal error: %s: %s" % (type(e).__name__.encode(), str(e).encode("utf-8", "replace"))
+    finally:
+        co.transfer = None
+        set_context(outer)
+        if me is not None:
+            me.status = "running"
+    if result.__class__ is YieldRequest:
+        co.status = "suspended"
+        return True, result.values
+    co.status = "dead"
+    co.stack = co.tails = None
+    return True, tuple(result)
+
+
+def _yield_activation(values):
+    """What coroutine.yield returns: an activation that asks the driver to suspend, then
+    returns the next resume's arguments as its results."""
+    resumed = yield YieldRequest(values)
+    yield resumed
 
 
 def yield_(values):
-    """Suspend the running coroutine, handing `values` to its resumer; returns the next resume's args."""
-    ctx = context()
-    co = current_coroutine() if ctx.coroutine is not None else None
-    if ctx.coroutine is None or ctx.ccalls > ctx.base_ccalls:
-        debuginfo.runerror(b"attempt to yield across metamethod/C-call boundary")
-    ref = ctx.coroutine
-    chan = co.chan if co is not None else None
-    if chan is None:
-        raise CoroutineKill()
-    chan.transfer = ("yield", tuple(values))
-    chan.status = "suspended"
-    del co
-    chan.to_resumer.release()
-    chan.to_coroutine.acquire()
-    if chan.killed:
-        raise CoroutineKill()
-    set_context(ctx)
-    _ = ref
-    return chan.transfer
+    """coroutine.yield: an activation the calling Lua function runs like any call."""
+    return _yield_activation(tuple(values))

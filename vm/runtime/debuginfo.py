@@ -177,6 +177,8 @@ def stack_levels(start=None) -> list:
                 if levels and levels[-1].frame is not None and levels[-1].frame.f_back is frame:
                     levels[-1].tail = len(stack) in tails
                 _suspended_levels([g.gi_frame for g in stack], tails, levels)
+                if next_driver < 0 and ctx.coroutine is not None:
+                    break       # a coroutine's stack ends at its own first driver
         else:
             lv = _classify(frame, frame.f_lineno)
             if lv is not None:

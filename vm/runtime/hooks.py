@@ -208,13 +208,6 @@ def install(state) -> None:
             frame = frame.f_back
 
 
-def thread_installer(state):
-    """A callable that installs the state's tracing in a new (coroutine) thread, or None."""
-    if not _traced(state):
-        return None
-    return lambda: install(state)
-
-
 def set_count_hook(state, fn, count: int) -> None:
     state.count_hook = fn if fn is not None and count > 0 else None
     state.hook_count = max(int(count), 1)

@@ -206,8 +206,6 @@ def protected_call(fn, args, handler=None):
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as e:  # noqa: BLE001 - the VM must never leak Python exceptions
-        if type(e).__name__ == "CoroutineKill":
-            raise
         exc = e
         value = b"internal error: %s: %s" % (type(e).__name__.encode(), str(e).encode("utf-8", "replace"))
     if handler is None:

@@ -32,6 +32,14 @@ class TailCall:
         self.gen = gen
 
 
+class YieldRequest:
+    """What coroutine.yield's activation yields: the values for the resumer (see vm.runtime.coroutine)."""
+    __slots__ = ("values",)
+
+    def __init__(self, values):
+        self.values = values
+
+
 class Handoff:
     """What an interpreted activation yields to continue in translated code: the translated
     activation takes its place at the same level (not a tail call for tracebacks)."""

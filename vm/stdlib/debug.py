@@ -328,7 +328,7 @@ def db_getfenv(*args):
     if type(v) is Userdata:
         return (v.env,)
     if type(v) is Coroutine:
-        return (v.chan.globals,)
+        return (v.globals,)
     return (None,)
 
 
@@ -344,7 +344,7 @@ def db_setfenv(*args):
     elif type(v) is Userdata:
         v.env = t
     elif type(v) is Coroutine:
-        v.chan.globals = t
+        v.globals = t
     else:
         error(b"'setfenv' cannot change environment of given object")
     return (v,)
