@@ -43,8 +43,8 @@ GEN = GeneratorType
 
 
 class ThreadContext:
-    """What one Python thread running Lua needs to know: its state, coroutine, C-call depth and
-    the drivers running on it (innermost last)."""
+    """What the Lua thread running on one Python thread needs to know (the main one, or the
+    coroutine `resume` swapped in): its state, coroutine, C-call depth and drivers."""
     __slots__ = ("state", "coroutine", "ccalls", "base_ccalls", "error_frames", "hook", "holder",
                  "drivers", "ci_size", "base_ci")
 

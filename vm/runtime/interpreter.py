@@ -238,14 +238,7 @@ def _interpret(fn, args):
             if sbx < 0:
                 back_jumps += 1
                 if back_jumps >= OSR_JUMPS:
-                    handed_off = True
-                    result = _enter_translated(fn, p, pc + 1, VA, R)
-                    if result.__class__ is GEN:
-                        yield Handoff(result)
-                    else:
-                        handed_off = False
-                        yield result
-                    return
+                    break       # hot loop: continue in translated code (below)
         elif op == O.OP_EQ or op == O.OP_LT or op == O.OP_LE:
             x, y = rk(O.get_b(i)), rk(O.get_c(i))
             if op == O.OP_EQ:
@@ -270,10 +263,7 @@ def _interpret(fn, args):
             b, c = O.get_b(i), O.get_c(i)
             f = rd(a)
             fargs = [rd(r) for r in range(a + 1, a + b)] if b else multret_args(a + 1)
-            try:
-                res = f(*fargs)
-            except TypeError as e:
-                res = ops.call_failed(e, f, fargs)
+            res = _begin_call(f, fargs)
             if res.__class__ is GEN:
                 res = yield res
             if c == 0:
@@ -284,10 +274,7 @@ def _interpret(fn, args):
             b = O.get_b(i)
             f = rd(a)
             fargs = tuple([rd(r) for r in range(a + 1, a + b)] if b else multret_args(a + 1))
-            try:
-                res = f(*fargs)
-            except TypeError as e:
-                res = ops.call_failed(e, f, fargs)
+            res = _begin_call(f, fargs)
             yield TailCall(res) if res.__class__ is GEN else res
             return
         elif op == O.OP_RETURN:
@@ -304,14 +291,7 @@ def _interpret(fn, args):
                 pc += O.get_sbx(i)
                 back_jumps += 1
                 if back_jumps >= OSR_JUMPS:
-                    handed_off = True
-                    result = _enter_translated(fn, p, pc + 1, VA, R)
-                    if result.__class__ is GEN:
-                        yield Handoff(result)
-                    else:
-                        handed_off = False
-                        yield result
-                    return
+                    break       # hot loop: continue in translated code (below)
         elif op == O.OP_FORPREP:
             x, limit, step = rd(a), rd(a + 1), rd(a + 2)
             if type(x) is not float or type(limit) is not float or type(step) is not float:
@@ -323,10 +303,7 @@ def _interpret(fn, args):
         elif op == O.OP_TFORLOOP:
             c = O.get_c(i)
             f, fargs = rd(a), (rd(a + 1), rd(a + 2))
-            try:
-                res = f(*fargs)
-            except TypeError as e:
-                res = ops.call_failed(e, f, fargs)
+            res = _begin_call(f, fargs)
             if res.__class__ is GEN:
                 res = yield res
             for j in range(c):
@@ -369,6 +346,22 @@ def _interpret(fn, args):
         else:
             ops.runerror(b"bad opcode %d in bytecode" % op)
         pc += 1
+    # Left the dispatch loop at a backward jump to pc + 1: on-stack replacement.
+    handed_off = True
+    result = _enter_translated(fn, p, pc + 1, VA, R)
+    if result.__class__ is GEN:
+        yield Handoff(result)
+    else:
+        handed_off = False
+        yield result
+
+
+def _begin_call(f, fargs):
+    """f(*fargs) with __call for non-functions: results, or the activation of a Lua function."""
+    try:
+        return f(*fargs)
+    except TypeError as e:
+        return ops.call_failed(e, f, fargs)
 
 
 def _enter_translated(fn, proto, pc, VA, R):
