@@ -260,25 +260,7 @@ def ccall(fn, *args):
     return _counted_call(2, fn, args)
 
 
-def ccall1(fn, *args):
-    """ccall keeping only the first result (nil when there is none)."""
-    r = _counted_call(2, fn, args)
-    return r[0] if r else None
-
-
 def mcall(fn, *args):
     """Call a metamethod from the VM's operations (a C call for nCcalls; the metamethod takes the
     CallInfo right above the running function, as lvm.c's callTM does)."""
     return _counted_call(1, fn, args)
-
-
-def mcall1(fn, *args):
-    r = _counted_call(1, fn, args)
-    return r[0] if r else None
-
-
-def run_result(result, ci_step: int = 2):
-    """Finish a call made from Python with fn(*args): drive it when it is a Lua activation."""
-    if result.__class__ is GEN:
-        result = drive(result, ci_for_call(context(), ci_step))
-    return result

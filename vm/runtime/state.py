@@ -14,9 +14,9 @@ from __future__ import annotations
 import sys
 from types import FunctionType
 
-from vm.errors import LuaError, LuaSyntaxError
+from vm.errors import LuaError
 from vm.runtime import calls, debuginfo
-from vm.runtime.calls import MAX_LUA_CALLS, PYTHON_RECURSION_LIMIT, ThreadContext, context, set_context
+from vm.runtime.calls import MAX_LUA_CALLS, PYTHON_RECURSION_LIMIT, ThreadContext, context
 from vm.runtime.table import Table
 from vm.runtime.tiers import instantiate
 from vm.runtime.values import type_name
@@ -177,23 +177,8 @@ def protected_call(fn, args, handler=None):
     the erroring stack visible to it.
     """
     ctx = context()
-    saved = ctx.ccalls
     try:
-        n = ctx.ccalls = saved + 1
-        try:
-            if n >= calls.MAX_C_CALLS:
-                if n == calls.MAX_C_CALLS:
-                    debuginfo.runerror(b"C stack overflow")
-                if n >= calls.MAX_C_CALLS + (calls.MAX_C_CALLS >> 3):
-                    raise LuaError(b"error in error handling")
-            if type(fn) is not FunctionType:
-                fn, args = calls.call_metamethod_target(fn, args)
-            result = fn(*args)
-            if result.__class__ is calls.GEN:
-                result = calls.drive(result, calls.ci_for_call(ctx, 2), ctx)
-            return True, result
-        finally:
-            ctx.ccalls = saved
+        return True, calls.ccall(fn, *args)
     except LuaError as e:
         exc = e
         value = e.value
