@@ -32,6 +32,7 @@ from vm.bytecode import opcodes as O
 from vm.runtime import operations as ops
 from vm.runtime.debuginfo import GEN_GLOBALS, INTERPRETER_CODES, ProtoInfo, proto_info_of_code, register_proto_info
 from vm.runtime.hooks import interpreter_step
+from vm.runtime.flow import boxed_registers
 from vm.runtime.generated_support import _for_prepare, _set_list, _vararg_table
 from vm.runtime.table import Table
 from vm.runtime.values import Cell, Handoff, TailCall, Userdata
@@ -133,7 +134,7 @@ def _interpret(fn, args):
         return
     code = p.code
     consts = [float(k) if type(k) is int else k for k in p.constants]
-    boxed = _boxed_registers(p)
+    boxed = boxed_registers(p)
     nregs = register_count(p)
     R = [None] * nregs
     nparams = p.numparams
@@ -375,21 +376,6 @@ def _enter_translated(fn, proto, pc, VA, R):
 def register_count(proto) -> int:
     """Registers of an interpreted activation (also the OSR entry's parameters)."""
     return max(proto.maxstacksize, proto.numparams + 1)
-
-
-def _boxed_registers(proto) -> frozenset:
-    boxed = getattr(proto, "_boxed", None)
-    if boxed is None:
-        found = set()
-        code = proto.code
-        for pc, i in enumerate(code):
-            if i & 0x3F == O.OP_CLOSURE:
-                child = proto.protos[O.get_bx(i)]
-                for j in range(1, child.nups + 1):
-                    if pc + j < len(code) and code[pc + j] & 0x3F == O.OP_MOVE:
-                        found.add(O.get_b(code[pc + j]))
-        boxed = proto._boxed = frozenset(found)
-    return boxed
 
 
 _ARITH = {O.OP_ADD: ops.arith_add, O.OP_SUB: ops.arith_sub, O.OP_MUL: ops.arith_mul,

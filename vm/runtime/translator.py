@@ -7,7 +7,8 @@ Every Lua function becomes Python source of this shape, compiled once per Proto:
             ...
         return L7
 
-Control flow: the basic blocks of the bytecode are laid out in pc order; every loop (a range
+Control flow (blocks and loop regions from vm.runtime.flow): the basic blocks of the bytecode
+are laid out in pc order; every loop (a range
 entered by a backward jump) becomes a Python `while True:` and the blocks inside a range are a
 chain of `if pc <= last_pc_of_block:` tests, so falling through costs one comparison and a jump
 just sets `pc`. Instructions are specialised by operand kind: constants are literals, float
@@ -27,10 +28,10 @@ from vm.errors import LuaError
 from vm.runtime import operations as ops  # noqa: F401
 from vm.runtime import generated_support, hooks  # noqa: F401  (fill GEN_GLOBALS)
 from vm.runtime.debuginfo import GEN_GLOBALS, ProtoInfo, register_proto_info
+from vm.runtime.flow import TEST_OPS, FlowGraph, Region, boxed_registers
 from vm.runtime.table import Table
 from vm.runtime.values import INF, Cell, Userdata  # noqa: F401
 
-_TEST_OPS = (O.OP_EQ, O.OP_LT, O.OP_LE, O.OP_TEST, O.OP_TESTSET)
 _ARITH = {O.OP_ADD: "+", O.OP_SUB: "-", O.OP_MUL: "*", O.OP_DIV: "/"}
 _ARITH_HELPER = {O.OP_ADD: "ADD", O.OP_SUB: "SUB", O.OP_MUL: "MUL", O.OP_DIV: "DIV",
                  O.OP_MOD: "MOD", O.OP_POW: "POW"}
@@ -74,14 +75,6 @@ def _with_constant(module_code, factory_name, function_name, value):
     return patch(module_code, [factory_name, function_name])
 
 
-class _Region:
-    __slots__ = ("start", "end", "children", "is_loop")
-
-    def __init__(self, start, end, is_loop):
-        self.start, self.end, self.is_loop = start, end, is_loop
-        self.children = []
-
-
 class _FunctionWriter:
     def __init__(self, proto, index, osr_registers=False):
         self.p = proto
@@ -91,126 +84,10 @@ class _FunctionWriter:
         self.n = len(proto.code)
         self.lines: list = []        # (indent, text, pc)
         self.special_constants = False
-        self.boxed = self._find_boxed()
+        self.boxed = boxed_registers(proto)
         # A function that calls nothing is a plain Python function; any other is a generator
         # function whose calls go through the call driver (see vm.runtime.calls).
         self.leaf = not any(i & 0x3F in (O.OP_CALL, O.OP_TAILCALL, O.OP_TFORLOOP) for i in proto.code)
-
-    # ----- analysis --------------------------------------------------------------------------
-    def _find_boxed(self):
-        boxed = set()
-        code = self.code
-        for pc, i in enumerate(code):
-            if i & 0x3F == O.OP_CLOSURE:
-                child = self.p.protos[O.get_bx(i)]
-                for j in range(1, child.nups + 1):
-                    if pc + j < len(code):
-                        ins = code[pc + j]
-                        if ins & 0x3F == O.OP_MOVE:
-                            boxed.add(O.get_b(ins))
-        return boxed
-
-    def _successors(self, pc):
-        """(jump targets, falls through?) of the instruction at pc, treating tests with their JMP."""
-        i = self.code[pc]
-        op = i & 0x3F
-        if op == O.OP_JMP:
-            return [pc + 1 + O.get_sbx(i)], False
-        if op in _TEST_OPS or op == O.OP_TFORLOOP:
-            return [pc + 2], True
-        if op == O.OP_LOADBOOL and O.get_c(i):
-            return [pc + 2], False
-        if op == O.OP_FORLOOP:
-            return [pc + 1 + O.get_sbx(i)], True
-        if op == O.OP_FORPREP:
-            return [pc + 1 + O.get_sbx(i)], False
-        if op in (O.OP_RETURN, O.OP_TAILCALL):
-            return [], False
-        return [], True
-
-    def _analyse(self):
-        n = self.n
-        leaders = {0}
-        ends_block = set()
-        self.jumps = {}   # pc -> targets
-        pc = 0
-        while pc < n:
-            targets, falls = self._successors(pc)
-            op = self.code[pc] & 0x3F
-            for t in targets:
-                if 0 <= t < n:
-                    leaders.add(t)
-            self.jumps[pc] = targets
-            if targets or not falls:
-                if pc + 1 < n:
-                    leaders.add(pc + 1)
-            if op in _TEST_OPS or op == O.OP_TFORLOOP:
-                pass  # block continues into the JMP that follows
-            if op == O.OP_CLOSURE:
-                nups = self.p.protos[O.get_bx(self.code[pc])].nups
-                pc += nups
-            elif op == O.OP_SETLIST and O.get_c(self.code[pc]) == 0:
-                pc += 1
-            pc += 1
-        for t in list(leaders):
-            if t >= n:
-                leaders.discard(t)
-        self.leaders = sorted(leaders)
-        starts = self.leaders
-        self.blocks = [(s, (starts[k + 1] - 1 if k + 1 < len(starts) else n - 1))
-                       for k, s in enumerate(starts)]
-        self.block_of = {}
-        for s, e in self.blocks:
-            for q in range(s, e + 1):
-                self.block_of[q] = (s, e)
-        # Loops: ranges [target, end of block holding the backward jump].
-        loops = {}
-        for pc, targets in self.jumps.items():
-            for t in targets:
-                if 0 <= t <= pc:
-                    e = self.block_of[pc][1]
-                    if loops.get(t, -1) < e:
-                        loops[t] = e
-        ranges = sorted(loops.items(), key=lambda r: (r[0], -r[1]))
-        # Merge partially overlapping ranges so that they nest.
-        changed = True
-        while changed:
-            changed = False
-            for a in range(len(ranges)):
-                for b in range(a + 1, len(ranges)):
-                    s1, e1 = ranges[a]
-                    s2, e2 = ranges[b]
-                    if s1 < s2 <= e1 < e2:
-                        ranges[a] = (s1, e2)
-                        del ranges[b]
-                        changed = True
-                        break
-                    if s1 == s2 and e1 != e2:
-                        ranges[a] = (s1, max(e1, e2))
-                        del ranges[b]
-                        changed = True
-                        break
-                if changed:
-                    break
-        self.root = _Region(0, n - 1, False)
-        stack = [self.root]
-        for s, e in sorted(ranges, key=lambda r: (r[0], -r[1])):
-            while not (stack[-1].start <= s and e <= stack[-1].end) or (stack[-1] is not self.root and (s, e) == (stack[-1].start, stack[-1].end) and False):
-                stack.pop()
-            r = _Region(s, e, True)
-            stack[-1].children.append(r)
-            stack.append(r)
-
-    def _exits(self, region):
-        """Jump targets leaving `region` (plus end+1 if its last block can fall off)."""
-        out = set()
-        for pc, targets in self.jumps.items():
-            if region.start <= pc <= region.end:
-                for t in targets:
-                    if not (region.start <= t <= region.end):
-                        out.add(t)
-        out.add(region.end + 1)
-        return out
 
     # ----- expressions -----------------------------------------------------------------------
     def R(self, r):
@@ -255,7 +132,8 @@ class _FunctionWriter:
 
     def generate(self):
         p = self.p
-        self._analyse()
+        self.flow = flow = FlowGraph(p)
+        self.jumps, self.block_of, self.root = flow.jumps, flow.block_of, flow.root
         idx = self.index
         nparams = p.numparams
         params = [f"r{i}=None" for i in range(nparams)]
@@ -343,19 +221,19 @@ class _FunctionWriter:
         """Emit the chain of units of region at `indent`; returns whether `continue` was used."""
         units = self._units(region)
         self.region = region
-        self.unit_starts = [u.start if isinstance(u, _Region) else u[0] for u in units]
+        self.unit_starts = [u.start if isinstance(u, Region) else u[0] for u in units]
         uses_continue = False
         for k, u in enumerate(units):
             next_start = self.unit_starts[k + 1] if k + 1 < len(units) else None
-            next_is_loop = k + 1 < len(units) and isinstance(units[k + 1], _Region)
-            if isinstance(u, _Region):
+            next_is_loop = k + 1 < len(units) and isinstance(units[k + 1], Region)
+            if isinstance(u, Region):
                 self.emit(indent, f"if pc <= {u.end}:", u.start)
                 self.emit(indent + 1, "while True:", u.start)
                 saved = (self.region, self.unit_starts)
                 self._region_body(u, indent + 2)
                 self.region, self.unit_starts = saved
                 # Where the loop's exits lead, seen from this region.
-                exits = self._exits(u)
+                exits = self.flow.exits(u)
                 if any(t > region.end or t < region.start for t in exits):
                     self.emit(indent + 1, f"if pc > {region.end} or pc < {region.start}: break", u.end)
                 if any(region.start <= t < u.start for t in exits):
@@ -435,11 +313,11 @@ class _FunctionWriter:
         while pc <= e:
             i = self.code[pc]
             op = i & 0x3F
-            if op in _TEST_OPS and pc + 1 <= e and (self.code[pc + 1] & 0x3F) == O.OP_JMP:
+            if op in TEST_OPS and pc + 1 <= e and (self.code[pc + 1] & 0x3F) == O.OP_JMP:
                 jmp = self.code[pc + 1]
                 target = pc + 2 + O.get_sbx(jmp)
                 return used | self._test(i, op, pc, indent, target, pc + 2)
-            if op in _TEST_OPS:
+            if op in TEST_OPS:
                 return used | self._test(i, op, pc, indent, pc + 1, pc + 2)
             if op == O.OP_TFORLOOP:
                 if pc + 1 <= e and (self.code[pc + 1] & 0x3F) == O.OP_JMP:
