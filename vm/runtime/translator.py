@@ -8,9 +8,8 @@ Every Lua function becomes Python source of this shape, compiled once per Proto:
         return L7
 
 Control flow (blocks and loop regions from vm.runtime.flow): the basic blocks of the bytecode
-are laid out in pc order; every loop (a range
-entered by a backward jump) becomes a Python `while True:` and the blocks inside a range are a
-chain of `if pc <= last_pc_of_block:` tests, so falling through costs one comparison and a jump
+are laid out in pc order; every loop (a range entered by a backward jump) becomes a Python
+`while True:` and the blocks inside a range are a chain of `if pc <= last_pc_of_block:` tests, so falling through costs one comparison and a jump
 just sets `pc`. Instructions are specialised by operand kind: constants are literals, float
 arithmetic and string-keyed table access are inline with a call into vm.runtime.operations for
 everything else. Registers captured by closures live in Cell boxes for their whole life and get a
