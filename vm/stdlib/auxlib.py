@@ -26,15 +26,7 @@ def lua_function(name: str):
     return deco
 
 
-def where(level: int = 1) -> bytes:
-    levels = debuginfo.stack_levels(sys._getframe(1))
-    if 0 <= level < len(levels):
-        lv = levels[level]
-        if lv.is_lua:
-            line = lv.currentline
-            if line > 0:
-                return b"%s:%d: " % (lv.info.short_src, line)
-    return b""
+where = debuginfo.where      # luaL_where
 
 
 def error(msg: bytes):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import sys
-from types import FunctionType
 
 from vm.errors import LuaError, LuaSyntaxError
 from vm.runtime import debuginfo
@@ -452,12 +451,20 @@ def lua_dofile(*args):
     return ccall(r[0])
 
 
+_COLLECT_OPTIONS = (b"stop", b"restart", b"collect", b"count", b"step", b"setpause", b"setstepmul")
+
+
+def collect_option(args) -> bytes:
+    """collectgarbage's checked first argument (the board's collectgarbage shares it)."""
+    opt = opt_string(args, 0, b"collect")
+    if opt not in _COLLECT_OPTIONS:
+        arg_error(1, b"invalid option '%s'" % opt)
+    return opt
+
+
 @lua_function("collectgarbage")
 def lua_collectgarbage(*args):
-    opt = opt_string(args, 0, b"collect")
-    options = (b"stop", b"restart", b"collect", b"count", b"step", b"setpause", b"setstepmul")
-    if opt not in options:
-        arg_error(1, b"invalid option '%s'" % opt)
+    opt = collect_option(args)
     if opt == b"collect":
         sweep_weak_tables()
         return (0.0,)

@@ -215,13 +215,17 @@ def _upvalue_cell(f, n):
     return (names[n - 1] if n - 1 < len(names) else b""), cell
 
 
-@lua_function("getupvalue")
-def db_getupvalue(*args):
+def _upvalue_arg(args):
+    """(name, cell) of the upvalue that getupvalue/setupvalue's (f, n) arguments denote."""
     f = arg(args, 0)
     if not is_function(f):
         type_error(args, 0, b"function")
-    n = check_int(args, 1)
-    name, cell = _upvalue_cell(f, n)
+    return _upvalue_cell(f, check_int(args, 1))
+
+
+@lua_function("getupvalue")
+def db_getupvalue(*args):
+    name, cell = _upvalue_arg(args)
     if cell is None:
         return ()
     return (name, cell.v)
@@ -229,11 +233,7 @@ def db_getupvalue(*args):
 
 @lua_function("setupvalue")
 def db_setupvalue(*args):
-    f = arg(args, 0)
-    if not is_function(f):
-        type_error(args, 0, b"function")
-    n = check_int(args, 1)
-    name, cell = _upvalue_cell(f, n)
+    name, cell = _upvalue_arg(args)
     if cell is None:
         return ()
     cell.v = arg(args, 2)

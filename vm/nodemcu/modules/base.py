@@ -12,6 +12,7 @@ from vm.runtime.operations import metatable
 from vm.runtime.table import Table
 from vm.runtime.values import LightUserdata, number_to_bytes, type_name
 from vm.stdlib.auxlib import check_any, lua_function, opt_string, where
+from vm.stdlib.base import collect_option
 
 RAM_BASE, RAM_WORDS = 0x3FFE8000, 0x2FFF        # 96 KiB of data RAM, 8-byte granules
 ROM_BASE, ROM_WORDS = 0x40230000, 0xBFFF        # firmware functions live in mapped flash
@@ -94,11 +95,7 @@ def install(board, lua) -> None:
 
     @lua_function("collectgarbage")
     def lua_collectgarbage(*args):
-        option = opt_string(args, 0, b"collect")
-        options = (b"stop", b"restart", b"collect", b"count", b"step", b"setpause", b"setstepmul")
-        if option not in options:
-            from vm.stdlib.auxlib import arg_error  # noqa: PLC0415
-            arg_error(1, b"invalid option '%s'" % option)
+        option = collect_option(args)
         if option == b"count":
             return (board.lua_heap_used() / 1024.0,)
         if option == b"step":
