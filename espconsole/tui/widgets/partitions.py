@@ -14,10 +14,8 @@ COLOURS = {"firmware": "#c678dd", "LFS": "#61afef", "SPIFFS": "#98c379", "free":
            "system": "#e5c07b"}
 
 
-class FlashBar(Static):
-    """One row of coloured cells, each partition in proportion to its size, with a legend."""
-
-    DEFAULT_CSS = "FlashBar { height: 2; }"
+class _ViewWidget(Static):
+    """A widget drawn from the node's current PartitionView (set with `show`)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -26,6 +24,12 @@ class FlashBar(Static):
     def show(self, view: PartitionView | None) -> None:
         self.view = view
         self.refresh()
+
+
+class FlashBar(_ViewWidget):
+    """One row of coloured cells, each partition in proportion to its size, with a legend."""
+
+    DEFAULT_CSS = "FlashBar { height: 2; }"
 
     def render(self) -> Text:
         if self.view is None:
@@ -42,18 +46,11 @@ class FlashBar(Static):
         return bar
 
 
-class LfsUsage(Static):
+class LfsUsage(_ViewWidget):
     """`LFS image 3.2 KiB / 128.0 KiB ███░░░░ 2%`."""
 
     DEFAULT_CSS = "LfsUsage { height: 1; }"
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.view: PartitionView | None = None
-
-    def show(self, view: PartitionView | None) -> None:
-        self.view = view
-        self.refresh()
 
     def render(self) -> Text:
         view = self.view
