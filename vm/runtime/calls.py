@@ -180,7 +180,7 @@ def drive(gen, ci_base: int, ctx=None, co=None):
                 gen = req.gen
                 req = next(gen)
     except BaseException as e:
-        _record(e, rec, gen)
+        _record(e, rec)
         raise
     finally:
         drivers.pop()
@@ -194,7 +194,7 @@ def _stack_overflow(ctx, gen):
     return LuaError(frame_position(gen.gi_frame) + b"stack overflow")
 
 
-def _record(exc, rec, running) -> None:
+def _record(exc, rec) -> None:
     """Keep the suspended activations an error passes through, for xpcall handlers and tracebacks."""
     snapshots = getattr(exc, "lua_stacks", None)
     if snapshots is None:
